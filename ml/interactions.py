@@ -1,0 +1,134 @@
+"""The user-item matrix: MovieLens ids outside, dense indices inside ``ml/``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+INTERACTION_COLUMNS = ("user_id", "item_id", "rating", "timestamp")
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """A CSR user-item matrix with the id maps that translate its indices.
+
+    Attributes
+    ----------
+    matrix : scipy.sparse.csr_matrix, shape (n_users, n_items), float32
+        Explicit ratings as stored values; a stored value means "seen".
+    user_ids : np.ndarray, shape (n_users,), int64
+        MovieLens user id of each row, sorted ascending.
+    item_ids : np.ndarray, shape (n_items,), int64
+        MovieLens movie id of each column, sorted ascending.
+    """
+
+    matrix: sp.csr_matrix
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    @property
+    def nnz(self) -> int:
+        return int(self.matrix.nnz)
+
+    def density(self) -> float:
+        n_users, n_items = self.shape
+        return self.nnz / max(1, n_users * n_items)
+
+    def user_index(self, user_ids: np.ndarray) -> np.ndarray:
+        """Row indices of MovieLens ``user_ids``; raises KeyError for unknown users."""
+        return _lookup(self.user_ids, np.asarray(user_ids, dtype=np.int64), "user")
+
+    def item_index(self, item_ids: np.ndarray) -> np.ndarray:
+        """Column indices of MovieLens ``item_ids``; raises KeyError for unknown items."""
+        return _lookup(self.item_ids, np.asarray(item_ids, dtype=np.int64), "item")
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        sp.save_npz(path / "matrix.npz", self.matrix)
+        np.save(path / "user_ids.npy", self.user_ids)
+        np.save(path / "item_ids.npy", self.item_ids)
+        (path / "shape.json").write_text(json.dumps({"shape": list(self.shape), "nnz": self.nnz}))
+
+    @classmethod
+    def load(cls, path: Path) -> Interactions:
+        return cls(
+            matrix=sp.load_npz(path / "matrix.npz").tocsr(),
+            user_ids=np.load(path / "user_ids.npy"),
+            item_ids=np.load(path / "item_ids.npy"),
+        )
+
+
+def _lookup(sorted_ids: np.ndarray, ids: np.ndarray, kind: str) -> np.ndarray:
+    pos = np.searchsorted(sorted_ids, ids)
+    pos = np.clip(pos, 0, len(sorted_ids) - 1)
+    missing = sorted_ids[pos] != ids
+    if missing.any():
+        raise KeyError(f"unknown {kind} ids: {ids[missing][:10].tolist()}")
+    return pos
+
+
+def build_interactions(
+    ratings: pl.DataFrame,
+    *,
+    user_ids: np.ndarray | None = None,
+    item_ids: np.ndarray | None = None,
+) -> Interactions:
+    """Build the CSR matrix from a ratings frame.
+
+    Parameters
+    ----------
+    ratings : pl.DataFrame
+        Columns ``user_id``, ``item_id``, ``rating`` (one row per user-item pair;
+        later duplicates of a pair keep the latest rating).
+    user_ids, item_ids : np.ndarray, optional
+        Fix the index space (e.g. a train split that must share the full catalogue's
+        columns). Defaults to the sorted distinct ids in ``ratings``.
+
+    Returns
+    -------
+    Interactions
+        ``matrix`` of shape (len(user_ids), len(item_ids)).
+    """
+    missing = [c for c in ("user_id", "item_id", "rating") if c not in ratings.columns]
+    if missing:
+        raise ValueError(f"ratings frame lacks columns {missing}; has {ratings.columns}")
+    if "timestamp" in ratings.columns:
+        ratings = ratings.sort("timestamp")
+    ratings = ratings.unique(subset=["user_id", "item_id"], keep="last", maintain_order=True)
+    users = ratings["user_id"].to_numpy().astype(np.int64)
+    items = ratings["item_id"].to_numpy().astype(np.int64)
+    if user_ids is None:
+        user_ids = np.unique(users)
+    if item_ids is None:
+        item_ids = np.unique(items)
+    rows = _lookup(user_ids, users, "user") if len(users) else users
+    cols = _lookup(item_ids, items, "item") if len(items) else items
+    values = ratings["rating"].to_numpy().astype(np.float32)
+    matrix = sp.csr_matrix((values, (rows, cols)), shape=(len(user_ids), len(item_ids)))
+    matrix.sort_indices()
+    return Interactions(matrix=matrix, user_ids=user_ids, item_ids=item_ids)
+
+
+def confidence(matrix: sp.csr_matrix, *, alpha: float, scheme: str = "linear") -> sp.csr_matrix:
+    """Turn explicit ratings into implicit-feedback confidence weights.
+
+    ``linear``: ``alpha * rating`` (Hu, Koren & Volinsky 2008 use ``1 + alpha*r``;
+    implicit adds the 1 itself). ``binary``: ``alpha`` for every seen item.
+    """
+    out = matrix.astype(np.float32, copy=True)
+    if scheme == "linear":
+        out.data *= alpha
+    elif scheme == "binary":
+        out.data[:] = alpha
+    else:
+        raise ValueError(f"unknown confidence scheme {scheme!r}; use 'linear' or 'binary'")
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,8 @@ class AlsModel:
     seed : int
     train_seconds : float
     device : str
+    metrics : dict
+        Validation metrics measured on a held-out split before the final fit.
     """
 
     user_factors: np.ndarray
@@ -47,6 +49,7 @@ class AlsModel:
     seed: int
     train_seconds: float
     device: str
+    metrics: dict[str, float] = field(default_factory=dict)
 
     name = "als"
 
@@ -78,6 +81,7 @@ class AlsModel:
             "seed": self.seed,
             "train_seconds": self.train_seconds,
             "device": self.device,
+            "metrics": self.metrics,
         }
         (path / "model.json").write_text(json.dumps(meta, indent=2))
 
@@ -91,6 +95,7 @@ class AlsModel:
             seed=meta["seed"],
             train_seconds=meta["train_seconds"],
             device=meta["device"],
+            metrics=meta.get("metrics", {}),
         )
 
 

@@ -1,0 +1,17 @@
+"""Features: the user-item matrix every collaborative model trains on."""
+
+import dagster as dg
+import polars as pl
+
+from ml.interactions import Interactions, build_interactions
+
+
+@dg.asset(group_name="features")
+def user_item_matrix(ratings: pl.DataFrame) -> dg.Output[Interactions]:
+    """Ratings as a CSR user × item matrix with MovieLens id maps."""
+    x = build_interactions(ratings)
+    n_users, n_items = x.shape
+    return dg.Output(
+        x,
+        metadata={"users": n_users, "items": n_items, "nnz": x.nnz, "density": x.density()},
+    )

@@ -1,0 +1,49 @@
+"""Recommendations: per-user top-N lists with the reason each title is there."""
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from ml.interactions import Interactions
+from ml.metrics import catalogue_coverage
+from ml.models.als import AlsModel
+from ml.recommend import recommend_with_reasons, with_reason_text
+
+
+class RecommendationsConfig(dg.Config):
+    k: int = Field(default=20, description="Recommendations per user.")
+    liked_threshold: float = Field(
+        default=4.0, description="A rating at or above this counts as 'liked' in explanations."
+    )
+
+
+@dg.asset(group_name="recommendations")
+def user_recommendations(
+    user_item_matrix: Interactions,
+    als_model: AlsModel,
+    movies: pl.DataFrame,
+    config: RecommendationsConfig,
+) -> dg.Output[pl.DataFrame]:
+    """Top-N unseen movies per user, each explained by the nearest movie the user liked."""
+    recs = recommend_with_reasons(
+        als_model, user_item_matrix, k=config.k, liked_threshold=config.liked_threshold
+    )
+    recs = with_reason_text(recs, movies)
+    n_items = user_item_matrix.shape[1]
+    return dg.Output(
+        recs,
+        metadata={
+            "dagster/row_count": recs.height,
+            "users": recs["user_id"].n_unique(),
+            "k": config.k,
+            "catalogue_coverage": catalogue_coverage(
+                user_item_matrix.item_index(recs["item_id"].to_numpy()), n_items
+            ),
+            "preview": dg.MetadataValue.md(
+                recs.head(10)
+                .select("user_id", "rank", "title", "score", "reason")
+                .to_pandas()
+                .to_markdown(index=False)
+            ),
+        },
+    )

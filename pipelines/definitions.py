@@ -1,0 +1,25 @@
+"""The one Definitions object: every asset, check, job and resource of CineAesthete."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets import features, ingest, models, publish, recommendations, reports
+from pipelines.jobs import cine_job, ingest_job
+from pipelines.resources import build_resources
+from quality.checks import ALL_CHECKS
+
+
+def build_definitions(home: str | None = None, postgres_url: str | None = None) -> dg.Definitions:
+    """All definitions, with resources for ``home`` (default ``.cineaesthete``)."""
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(
+            [ingest, features, models, recommendations, publish, reports]
+        ),
+        asset_checks=ALL_CHECKS,
+        jobs=[cine_job, ingest_job],
+        resources=build_resources(home=home, postgres_url=postgres_url),
+    )
+
+
+defs = build_definitions()

@@ -130,18 +130,18 @@ def train_als(
     from implicit.als import AlternatingLeastSquares
 
     use_gpu = device.gpu_available() if use_gpu is None else use_gpu
-    model = AlternatingLeastSquares(
-        factors=params.factors,
-        regularization=params.regularization,
-        iterations=params.iterations,
-        alpha=1.0,
-        use_gpu=use_gpu,
-        num_threads=num_threads,
-        random_state=seed,
-    )
     weights = confidence(matrix, alpha=params.alpha, scheme=params.confidence)
     started = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
+        model = AlternatingLeastSquares(
+            factors=params.factors,
+            regularization=params.regularization,
+            iterations=params.iterations,
+            alpha=1.0,
+            use_gpu=use_gpu,
+            num_threads=num_threads,
+            random_state=seed,
+        )
         model.fit(weights, show_progress=False)
     elapsed = time.perf_counter() - started
     if use_gpu:

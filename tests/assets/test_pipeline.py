@@ -1,0 +1,127 @@
+"""End to end: the whole graph on a small real sample, a real embedded PostgreSQL, real files.
+
+Runs through the ``cine`` command line, as a data engineer would, then corrupts the input
+and checks that the gate stops the run while the published version stays readable.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import psycopg2
+import pytest
+
+from pipelines.cli import main
+
+K = 20
+
+
+def scalar(url: str, statement: str):
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+        return cur.fetchone()[0]
+
+
+def status(home: Path, capsys) -> tuple[int, dict]:
+    capsys.readouterr()
+    code = main(["status", "--home", str(home), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(scope="module")
+def corrupted_release(sample_release: Path, tmp_path_factory) -> Path:
+    """The sample plus one bad row of every kind, and enough bad ratings to exceed 1%."""
+    folder = Path(tmp_path_factory.mktemp("ml-corrupt"))
+    for name in ("ratings.csv", "movies.csv"):
+        shutil.copy(sample_release / name, folder / name)
+    ratings = pl.read_csv(sample_release / "ratings.csv")
+    first = ratings.row(0)
+    bad = [
+        "not,a,number,row",
+        f"{first[0]},{first[1]},{first[2]},{first[3]}",  # duplicate (user, movie, timestamp)
+        f"{first[0]},999999999,4.0,1",  # unknown movie
+        f"{first[0]},{first[1]},,2",  # missing rating
+    ]
+    bad += [f"{first[0]},{first[1]},9.5,{3 + i}" for i in range(ratings.height // 50)]
+    with open(folder / "ratings.csv", "a") as fh:
+        fh.write("\n".join(bad) + "\n")
+    return folder
+
+
+def test_run_publishes_then_a_corrupted_run_is_blocked(
+    tmp_path: Path, sample_release: Path, corrupted_release: Path, pg_url: str, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
+    home = tmp_path / "home"
+
+    assert main(["run", "--home", str(home), "--movielens", str(sample_release)]) == 0
+
+    ratings = pl.read_csv(sample_release / "ratings.csv")
+    users = ratings["userId"].n_unique()
+    recs = pl.read_parquet(home / "tables" / "user_recommendations.parquet")
+    assert recs.height == users * K
+    assert recs.group_by("user_id").len()["len"].to_list() == [K] * users
+    seen = recs.join(
+        ratings.rename({"userId": "user_id", "movieId": "item_id"}),
+        on=["user_id", "item_id"],
+        how="semi",
+    )
+    assert seen.height == 0
+    assert recs["reason"].str.starts_with("Because you liked ").all()
+    assert scalar(pg_url, "SELECT count(*) FROM cine.user_recommendations") == users * K
+    assert scalar(pg_url, "SELECT count(DISTINCT user_id) FROM cine.user_recommendations") == users
+    assert scalar(pg_url, "SELECT min(rank) FROM cine.user_recommendations") == 1
+    metrics = scalar(pg_url, "SELECT metrics FROM cine.published_versions WHERE is_current")
+    assert 0 < metrics["ndcg@10"] <= 1
+
+    code, first = status(home, capsys)
+    assert code == 0 and first["published"] and first["status"] == "published"
+    assert first["published_version"]["version"] == 1
+    assert len(first["checks"]) == 12 and all(c["passed"] for c in first["checks"])
+    assert all(c["value"] is not None and c["threshold"] is not None for c in first["checks"])
+    assert {t["name"] for t in first["tables"]} >= {"ratings", "movies", "user_recommendations"}
+    report = (home / "reports" / "index.html").read_text()
+    assert "Published" in report and first["run_id"] in report
+
+    assert main(["run", "--home", str(home), "--movielens", str(corrupted_release)]) == 1
+
+    code, second = status(home, capsys)
+    assert code == 1 and not second["published"] and second["status"] == "blocked"
+    failed = {c["name"]: c for c in second["checks"] if not c["passed"]}
+    assert "ratings_quarantine_share" in failed
+    share = failed["ratings_quarantine_share"]
+    assert share["value"] > share["threshold"] == 0.01
+    reasons = {q["reason"] for q in second["quarantine"] if q["table"] == "ratings"}
+    assert reasons == {
+        "unparseable",
+        "duplicate",
+        "unknown_movie",
+        "missing_value",
+        "rating_out_of_range",
+    }
+    # The gate held: the version published by the first run is still what readers see.
+    assert second["published_version"]["version"] == 1
+    assert not second["published_version"]["this_run"]
+    assert scalar(pg_url, "SELECT count(*) FROM cine.user_recommendations") == users * K
+    assert scalar(pg_url, "SELECT count(*) FROM cine.published_versions") == 1
+    blocked_report = (home / "reports" / "index.html").read_text()
+    assert second["run_id"] in blocked_report and "ratings_quarantine_share" in blocked_report
+
+
+def test_missing_or_unknown_movielens_source_stops_with_its_name(
+    tmp_path: Path, pg_url: str, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
+    missing = tmp_path / "nowhere"
+    assert main(["run", "--home", str(tmp_path / "h"), "--movielens", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err
+
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "readme.txt").write_text("not movielens")
+    assert main(["run", "--home", str(tmp_path / "h"), "--movielens", str(odd)]) == 1
+    code, summary = status(tmp_path / "h", capsys)
+    assert code == 1 and summary["status"] == "failed" and not summary["published"]

@@ -1,0 +1,65 @@
+"""The ``cine recommend`` batch-scoring contract and the CLI's error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.cli import main
+
+
+@pytest.fixture
+def train_file(tmp_path: Path, movielens_frame: pl.DataFrame) -> Path:
+    sample = movielens_frame.filter(pl.col("userId") <= 30).select(
+        pl.col("userId").alias("user_id"),
+        pl.col("movieId").alias("item_id"),
+        "rating",
+        "timestamp",
+    )
+    path = tmp_path / "train.parquet"
+    sample.write_parquet(path)
+    return path
+
+
+def test_recommend_writes_top_k_per_user_without_seen_items(tmp_path: Path, train_file: Path):
+    out = tmp_path / "out" / "recs.parquet"
+    assert main(["recommend", "--train", str(train_file), "--k", "7", "--out", str(out)]) == 0
+    recs = pl.read_parquet(out)
+    train = pl.read_parquet(train_file)
+    assert recs.columns == ["user_id", "item_id", "rank", "score"]
+    assert recs.height == train["user_id"].n_unique() * 7
+    assert (
+        recs.group_by("user_id").agg(pl.col("rank").sort())["rank"].to_list()
+        == [list(range(1, 8))] * train["user_id"].n_unique()
+    )
+    assert recs.join(train, on=["user_id", "item_id"], how="semi").height == 0
+    ordered = recs.sort("user_id", "rank")
+    assert (ordered.group_by("user_id").agg(pl.col("score").diff().max())["score"] <= 0).all()
+    again = tmp_path / "again.parquet"
+    main(["recommend", "--train", str(train_file), "--k", "7", "--out", str(again)])
+    assert pl.read_parquet(again).equals(recs), "same input and seed must give the same lists"
+
+
+def test_recommend_accepts_csv(tmp_path: Path, train_file: Path) -> None:
+    csv = tmp_path / "train.csv"
+    pl.read_parquet(train_file).write_csv(csv)
+    out = tmp_path / "recs.parquet"
+    assert main(["recommend", "--train", str(csv), "--k", "3", "--out", str(out)]) == 0
+    assert pl.read_parquet(out).height > 0
+
+
+def test_recommend_names_the_file_and_missing_column(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user_id,item_id,timestamp\n1,2,3\n")
+    assert main(["recommend", "--train", str(bad), "--out", str(tmp_path / "o.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "rating" in err
+
+
+def test_recommend_rejects_unknown_model_and_bad_k(tmp_path: Path, train_file: Path, capsys):
+    out = str(tmp_path / "o.parquet")
+    assert main(["recommend", "--train", str(train_file), "--out", out, "--model", "x"]) == 2
+    assert main(["recommend", "--train", str(train_file), "--out", out, "--k", "0"]) == 2
+    assert not Path(out).exists()

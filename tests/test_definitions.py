@@ -1,0 +1,62 @@
+"""The Definitions load, every job resolves, and every check gates publishing."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions, defs
+
+EXPECTED_ASSETS = {
+    "ratings",
+    "movies",
+    "quarantine",
+    "user_item_matrix",
+    "als_model",
+    "user_recommendations",
+    "published_version",
+    "run_report",
+}
+
+
+def test_definitions_load_and_every_job_resolves() -> None:
+    dg.Definitions.validate_loadable(defs)
+    for job in defs.jobs:
+        resolved = defs.resolve_job_def(job.name)
+        assert resolved.name == job.name
+
+
+def test_asset_graph_has_the_spine_and_groups() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["ratings"] == "ingest" and groups["published_version"] == "publish"
+    assert groups["als_model"] == "models" and groups["run_report"] == "reports"
+    upstream = {k.to_user_string() for k in graph.get(dg.AssetKey("published_version")).parent_keys}
+    assert upstream == {"user_recommendations", "movies", "als_model"}
+
+
+def test_every_check_is_blocking_and_targets_an_upstream_of_publish() -> None:
+    graph = defs.resolve_asset_graph()
+    checks = list(graph.asset_check_keys)
+    assert len(checks) == 12
+    publish_ancestors = graph.get(dg.AssetKey("published_version")).parent_keys
+    for key in checks:
+        spec = graph.get_check_spec(key)
+        assert spec.blocking, f"{key} must block publishing"
+        assert spec.description
+        # Blocking stops downstream assets: the checked asset must lie upstream of publish.
+        assert key.asset_key in publish_ancestors or any(
+            key.asset_key in graph.get(p).parent_keys for p in publish_ancestors
+        )
+
+
+def test_every_asset_has_a_description() -> None:
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).description, f"{key.to_user_string()} needs a one-line docstring"
+
+
+def test_home_is_configurable_without_reading_the_environment_at_import(tmp_path) -> None:
+    other = build_definitions(home=str(tmp_path))
+    assert other.resources["home"].path == str(tmp_path)

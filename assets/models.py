@@ -1,13 +1,19 @@
-"""Models: collaborative filtering trained on the user-item matrix."""
+"""Models: tune every recommender on a validation split, select the best, train it on all."""
+
+import json
 
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
 from ml import device
-from ml.evaluate import holdout_metrics
+from ml.evaluation import SEARCH_SPACES, evaluate_model, make_split, tune
 from ml.interactions import Interactions
-from ml.models.als import AlsModel, AlsParams, train_als
+from ml.models import build
+from ml.models.als import AlsModel, AlsParams
+from ml.models.base import Recommender
+
+SELECT_BY = "ndcg@10"
 
 
 class AlsConfig(dg.Config):
@@ -16,10 +22,6 @@ class AlsConfig(dg.Config):
     alpha: float = Field(default=AlsParams.alpha, description="Confidence = alpha × rating.")
     iterations: int = Field(default=AlsParams.iterations, description="ALS sweeps.")
     seed: int = Field(default=42, description="Seed for factors and the validation split.")
-    validation_fraction: float = Field(
-        default=0.25,
-        description="Per-user share held out to measure the model before the final fit.",
-    )
     use_gpu: bool | None = Field(default=None, description="None: use a GPU when there is one.")
 
 
@@ -30,29 +32,126 @@ def als_model(
     ratings: pl.DataFrame,
     config: AlsConfig,
 ) -> dg.Output[AlsModel]:
-    """Implicit ALS, validated on a held-out split, then refit on all ratings."""
+    """Implicit ALS baseline, validated on a held-out split, then refit on all ratings."""
     params = AlsParams(config.factors, config.regularization, config.alpha, config.iterations)
-    use_gpu = device.gpu_available() if config.use_gpu is None else config.use_gpu
+    split = make_split(ratings, "stratified", seed=config.seed)
+    validation = evaluate_model("als", vars(params), split, seed=config.seed)
+    model = AlsModel(params, seed=config.seed, use_gpu=config.use_gpu).fit(user_item_matrix.matrix)
+    model.metrics = _metrics(validation)
+    context.log.info(f"ALS validation NDCG@10 {model.metrics['ndcg@10']:.4f} on {model.device}")
+    return dg.Output(model, metadata=_model_metadata(model))
 
-    def fit(matrix):
-        return train_als(matrix, params, seed=config.seed, use_gpu=use_gpu)
 
-    metrics = holdout_metrics(
-        ratings, fit, k=10, test_fraction=config.validation_fraction, seed=config.seed
+class TuningConfig(dg.Config):
+    models: list[str] = Field(
+        default=["popularity", "itemknn", "rp3beta", "als", "bpr", "ease"],
+        description=f"Models to search; available: {', '.join(SEARCH_SPACES)} "
+        "(multvae is slow on CPU: add it for the tuning job or on a GPU).",
     )
-    model = fit(user_item_matrix.matrix)
-    model.metrics = {k: v for k, v in metrics.items() if k != "users"}
-    context.log.info(
-        f"ALS trained in {model.train_seconds:.2f}s on {model.device}; "
-        f"validation NDCG@10 {metrics['ndcg@10']:.4f}"
+    budget_seconds: float = Field(
+        default=120.0, description="Total search time, shared equally between the models."
     )
+    seed: int = Field(default=42, description="Seed of the validation split and the models.")
+
+
+@dg.asset(group_name="models")
+def model_tuning(
+    context: dg.AssetExecutionContext, ratings: pl.DataFrame, config: TuningConfig
+) -> dg.Output[pl.DataFrame]:
+    """Every configuration tried, with validation metrics (full ranking, stratified split)."""
+    table = tune(
+        ratings, models=config.models, budget_seconds=config.budget_seconds, seed=config.seed
+    )
+    context.log.info(f"tried {table.height} configurations of {len(config.models)} models")
+    shown = [
+        c
+        for c in (
+            "model",
+            "params",
+            SELECT_BY,
+            "map@10",
+            "recall@10",
+            "coverage",
+            "novelty",
+            "train_s",
+        )
+        if c in table.columns
+    ]
     return dg.Output(
-        model,
+        table,
         metadata={
-            "params": dg.MetadataValue.json(vars(params)),
-            "train_seconds": model.train_seconds,
-            "device": model.device,
-            "validation_users": metrics["users"],
-            **{f"validation_{k}": v for k, v in model.metrics.items()},
+            "dagster/row_count": table.height,
+            "table": dg.MetadataValue.md(
+                table.select(shown)
+                .sort(SELECT_BY, descending=True, nulls_last=True)
+                .to_pandas()
+                .to_markdown(index=False, floatfmt=".4f")
+            ),
         },
     )
+
+
+@dg.asset(group_name="models")
+def model_selection(model_tuning: pl.DataFrame) -> dg.Output[dict]:
+    """The configuration with the best validation NDCG@10."""
+    ranked = model_tuning.filter(pl.col(SELECT_BY).is_not_null()).sort(SELECT_BY, descending=True)
+    if ranked.height == 0:
+        raise ValueError("model_tuning evaluated no model: nothing to select")
+    best = ranked.row(0, named=True)
+    runner_up = ranked.filter(pl.col("model") != best["model"]).head(1)
+    choice = {
+        "model": best["model"],
+        "params": json.loads(best["params"]),
+        "validation": _metrics(best),
+        "runner_up": runner_up["model"].item() if runner_up.height else None,
+        "runner_up_ndcg@10": runner_up[SELECT_BY].item() if runner_up.height else None,
+    }
+    return dg.Output(
+        choice,
+        metadata={
+            "model": choice["model"],
+            "params": dg.MetadataValue.json(choice["params"]),
+            f"validation_{SELECT_BY}": best[SELECT_BY],
+            "runner_up": str(choice["runner_up"]),
+        },
+    )
+
+
+@dg.asset(group_name="models")
+def recommender_model(
+    context: dg.AssetExecutionContext, user_item_matrix: Interactions, model_selection: dict
+) -> dg.Output[Recommender]:
+    """The selected model, trained on all ratings; its validation metrics travel with it."""
+    model = build(model_selection["model"], model_selection["params"], seed=42)
+    model.fit(user_item_matrix.matrix)
+    model.metrics = dict(model_selection["validation"])
+    context.log.info(
+        f"selected {model.name} {model_selection['params']}: validation NDCG@10 "
+        f"{model.metrics['ndcg@10']:.4f}, trained in {model.train_seconds:.2f}s"
+    )
+    return dg.Output(model, metadata=_model_metadata(model))
+
+
+def _metrics(row: dict) -> dict[str, float]:
+    keys = (
+        "precision@10",
+        "recall@10",
+        "ndcg@10",
+        "map@10",
+        "hit_rate@10",
+        "coverage",
+        "novelty",
+        "popularity_percentile",
+        "gini",
+    )
+    return {k: float(row[k]) for k in keys if row.get(k) is not None}
+
+
+def _model_metadata(model: Recommender) -> dict:
+    return {
+        "model": model.name,
+        "params": dg.MetadataValue.json(model.describe()["params"]),
+        "train_seconds": model.train_seconds,
+        "device": model.device if model.device != "cpu" else device.describe(),
+        **{f"validation_{k}": v for k, v in model.metrics.items()},
+    }

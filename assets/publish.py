@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from ml.models.als import AlsModel
+from ml.models.base import Recommender
 from pipelines.resources import PostgresResource
 
 PUBLISHED_COLUMNS = {
@@ -26,7 +26,7 @@ def published_version(
     postgres: PostgresResource,
     user_recommendations: pl.DataFrame,
     movies: pl.DataFrame,
-    als_model: AlsModel,
+    recommender_model: Recommender,
 ) -> dg.Output[dict]:
     """The Postgres version the reader views now show; runs only when every check passed."""
     tables = {
@@ -35,7 +35,7 @@ def published_version(
             PUBLISHED_COLUMNS["user_recommendations"]
         ),
     }
-    metrics = {"model": als_model.name, **als_model.metrics}
+    metrics = {"model": recommender_model.name, **recommender_model.metrics}
     version = postgres.publisher().publish(tables, run_id=context.run_id, metrics=metrics)
     url = postgres.display_url()
     context.log.info(f"published version {version.version} to {url}")
@@ -53,6 +53,7 @@ def published_version(
         metadata={
             "version": version.version,
             "schema": version.schema_name,
+            "published_at": version.published_at,
             "url": url,
             **{f"rows_{name}": n for name, n in version.row_counts.items()},
         },

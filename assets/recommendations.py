@@ -6,7 +6,7 @@ from pydantic import Field
 
 from ml.interactions import Interactions
 from ml.metrics import catalogue_coverage
-from ml.models.als import AlsModel
+from ml.models.base import Recommender
 from ml.recommend import recommend_with_reasons, with_reason_text
 
 
@@ -20,13 +20,13 @@ class RecommendationsConfig(dg.Config):
 @dg.asset(group_name="recommendations")
 def user_recommendations(
     user_item_matrix: Interactions,
-    als_model: AlsModel,
+    recommender_model: Recommender,
     movies: pl.DataFrame,
     config: RecommendationsConfig,
 ) -> dg.Output[pl.DataFrame]:
-    """Top-N unseen movies per user, each explained by the nearest movie the user liked."""
+    """Top-N unseen movies per user from the selected model, each with the liked movie behind it."""
     recs = recommend_with_reasons(
-        als_model, user_item_matrix, k=config.k, liked_threshold=config.liked_threshold
+        recommender_model, user_item_matrix, k=config.k, liked_threshold=config.liked_threshold
     )
     recs = with_reason_text(recs, movies)
     n_items = user_item_matrix.shape[1]
@@ -36,6 +36,7 @@ def user_recommendations(
             "dagster/row_count": recs.height,
             "users": recs["user_id"].n_unique(),
             "k": config.k,
+            "model": recommender_model.name,
             "catalogue_coverage": catalogue_coverage(
                 user_item_matrix.item_index(recs["item_id"].to_numpy()), n_items
             ),

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from ml.interactions import Interactions
-from ml.models.als import AlsModel
+from ml.models.base import Recommender
 
 RECOMMENDATION_SCHEMA = {
     "user_id": pl.Int64,
@@ -31,13 +31,13 @@ def liked_items(row: np.ndarray, ratings: np.ndarray, *, threshold: float, fallb
 
 
 def recommend_with_reasons(
-    model: AlsModel, interactions: Interactions, *, k: int = 20, liked_threshold: float = 4.0
+    model: Recommender, interactions: Interactions, *, k: int = 20, liked_threshold: float = 4.0
 ) -> pl.DataFrame:
     """Top-``k`` unseen movies for every user, each with the liked movie that explains it.
 
     Parameters
     ----------
-    model : AlsModel
+    model : Recommender
         Trained on ``interactions`` (same index space).
     interactions : Interactions
         Ratings; every stored item counts as seen and is never recommended.
@@ -51,8 +51,10 @@ def recommend_with_reasons(
     pl.DataFrame
         ``RECOMMENDATION_SCHEMA`` columns; ``len(users) * k`` rows at most (fewer only
         for a user who has seen almost the whole catalogue). ``because_item_id`` is the
-        liked movie with the highest cosine similarity to the recommendation in
-        item-factor space, ``because_similarity`` that cosine.
+        liked movie that speaks most for the recommendation in the model's own terms
+        (``Recommender.item_affinity``: cosine in item-factor space for factor models,
+        the item-item weight for EASE/ItemKNN/RP3beta), ``because_similarity`` that value.
+        Null for models that cannot be traced to the user's ratings (popularity).
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
@@ -65,9 +67,9 @@ def recommend_with_reasons(
         start, end = x.indptr[u], x.indptr[u + 1]
         liked = liked_items(x.indices[start:end], x.data[start:end], threshold=liked_threshold)
         recs = items[u][items[u] >= 0]
-        if len(liked) == 0 or len(recs) == 0:
+        if len(liked) == 0 or len(recs) == 0 or not model.explainable:
             continue
-        sim = model.item_similarity(recs, liked)
+        sim = model.item_affinity(recs, liked)
         best = sim.argmax(axis=1)
         because[u, : len(recs)] = liked[best]
         because_sim[u, : len(recs)] = sim[np.arange(len(recs)), best]
@@ -102,6 +104,9 @@ def with_reason_text(recs: pl.DataFrame, movies: pl.DataFrame) -> pl.DataFrame:
         pl.format("{} ({})", pl.col("because_title"), pl.col("_by"))
     )
     out = out.with_columns(
-        pl.format("Because you liked {}", label.otherwise(pl.col("because_title"))).alias("reason")
+        pl.when(pl.col("because_item_id").is_null())
+        .then(pl.lit("Popular with viewers overall"))
+        .otherwise(pl.format("Because you liked {}", label.otherwise(pl.col("because_title"))))
+        .alias("reason")
     )
     return out.drop("_by").sort("user_id", "rank")

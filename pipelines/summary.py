@@ -115,13 +115,46 @@ def build_run_summary(
         "quarantine": _quarantine(frames.get("quarantine")),
         "checks": checks,
         "errors": [e for e in errors if "asset check failed" not in e["message"]],
-        "model": _model(materialized.get("als_model")),
+        "model": _model(materialized.get("recommender_model")),
         "rating_histogram": _histogram(frames.get("ratings")),
         "sample": _sample(frames),
         "n_users": ingest.get("users"),
         "report_path": str(home.root / "reports" / "index.html"),
+        "sections": _sections(home, materialized),
     }
     return summary
+
+
+def _sections(home: CineHome, materialized: dict) -> list[dict[str, Any]]:
+    sections = []
+    tuning_path = home.root / "tables" / "model_tuning.parquet"
+    selected = materialized.get("model_selection", {})
+    if "model_tuning" in materialized and tuning_path.exists():
+        table = pl.read_parquet(tuning_path)
+        if "ndcg@10" in table.columns:
+            table = table.filter(pl.col("ndcg@10").is_not_null()).sort("ndcg@10", descending=True)
+            rows = [
+                {
+                    "model": r["model"],
+                    "params": r["params"],
+                    "ndcg": r["ndcg@10"],
+                    "map": r.get("map@10"),
+                    "recall": r.get("recall@10"),
+                    "coverage": r.get("coverage"),
+                    "novelty": r.get("novelty"),
+                    "train_s": r.get("train_s"),
+                    "selected": i == 0 and r["model"] == selected.get("model"),
+                }
+                for i, r in enumerate(table.iter_rows(named=True))
+            ]
+            sections.append(
+                {
+                    "title": "Model selection",
+                    "html_template": "model_selection_section.html.j2",
+                    "data": {"selected": selected.get("model", "?"), "rows": rows},
+                }
+            )
+    return sections
 
 
 def _version(published: dict | None, postgres: PostgresResource | None) -> dict | None:
@@ -130,7 +163,7 @@ def _version(published: dict | None, postgres: PostgresResource | None) -> dict 
             "version": int(published["version"]),
             "schema": published["schema"],
             "url": published["url"],
-            "published_at": datetime.now(timezone.utc).isoformat(),
+            "published_at": published.get("published_at"),
             "this_run": True,
         }
     if postgres is None:
@@ -162,7 +195,7 @@ def _model(meta: dict | None) -> dict | None:
         return None
     prefix = "validation_"
     return {
-        "name": "ALS (implicit)",
+        "name": meta.get("model", "unknown"),
         "params": meta.get("params", {}),
         "train_seconds": float(meta.get("train_seconds", 0.0)),
         "device": meta.get("device", "cpu"),

@@ -4,6 +4,8 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from ml.models.base import Recommender
+from pipelines.resources import PostgresResource
 from quality import expectations as ex
 from quality import recommendations as rx
 
@@ -18,6 +20,14 @@ class QualityGate(dg.ConfigurableResource):
     max_rating: float = Field(default=5.0, description="Highest valid rating.")
     min_year: int = Field(default=1874, description="Earliest plausible release year.")
     max_year: int = Field(default=2100, description="Latest plausible release year.")
+    max_ndcg_drop: float = Field(
+        default=0.02,
+        description="Largest drop in validation NDCG@10 against the published model that "
+        "may still be published.",
+    )
+    force_publish: bool = Field(
+        default=False, description="Publish even when the model is worse than the published one."
+    )
 
 
 def _result(outcome: ex.CheckResult) -> dg.AssetCheckResult:
@@ -168,6 +178,26 @@ def recommendations_explained(
     return _result(rx.explained(user_recommendations, ratings, liked_threshold=4.0))
 
 
+@_check(
+    "recommender_model",
+    "model_not_worse_than_published",
+    "Validation NDCG@10 is not worse than the published model's by more than the tolerance.",
+)
+def model_not_worse_than_published(
+    recommender_model: Recommender, gate: QualityGate, postgres: PostgresResource
+) -> dg.AssetCheckResult:
+    current = postgres.publisher().current()
+    published = None if current is None else current.metrics.get("ndcg@10")
+    return _result(
+        ex.not_worse_than(
+            recommender_model.metrics.get("ndcg@10"),
+            published,
+            max_drop=gate.max_ndcg_drop,
+            forced=gate.force_publish,
+        )
+    )
+
+
 ALL_CHECKS = [
     ratings_schema,
     ratings_not_empty,
@@ -181,4 +211,5 @@ ALL_CHECKS = [
     recommendations_complete,
     recommendations_exclude_seen,
     recommendations_explained,
+    model_not_worse_than_published,
 ]

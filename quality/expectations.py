@@ -150,3 +150,22 @@ def quarantine_share(
         "rows_read": read,
         "by_reason": by_reason,
     }
+
+
+def not_worse_than(
+    candidate: float | None, published: float | None, *, max_drop: float, forced: bool = False
+) -> CheckResult:
+    """A new model's metric may fall below the published one's by at most ``max_drop``."""
+    if candidate is None:
+        return False, {"value": None, "threshold": "a measured validation NDCG@10"}
+    meta = {
+        "value": candidate,
+        "threshold": None if published is None else published - max_drop,
+        "published": published,
+        "max_drop": max_drop,
+        "forced": forced,
+    }
+    if published is None:
+        meta["threshold"] = "no published model yet"
+        return True, meta
+    return forced or candidate >= published - max_drop, meta

@@ -41,7 +41,8 @@ def explained(recs: pl.DataFrame, ratings: pl.DataFrame, liked_threshold: float)
     """Every reason names a movie the user really rated (never an invented reason)."""
     rated = ratings.select("user_id", pl.col("item_id").alias("because_item_id"), "rating")
     joined = recs.join(rated, on=["user_id", "because_item_id"], how="left")
-    untrue = joined.filter(pl.col("rating").is_null() | pl.col("reason").is_null())
+    cites = pl.col("because_item_id").is_not_null()
+    untrue = joined.filter((cites & pl.col("rating").is_null()) | pl.col("reason").is_null())
     liked_share = joined.select((pl.col("rating") >= liked_threshold).mean()).item()
     return untrue.height == 0, {
         "value": untrue.height,

@@ -1,0 +1,32 @@
+"""Every recommender behind one interface (``ml.models.base.Recommender``)."""
+
+from ml.models.als import AlsModel, BprModel
+from ml.models.base import Recommender
+from ml.models.neighbours import EaseModel, ItemKnnModel, PopularityModel, Rp3BetaModel
+from ml.models.vae import MultVaeModel
+
+MODELS: dict[str, type[Recommender]] = {
+    m.name: m
+    for m in (
+        PopularityModel,
+        ItemKnnModel,
+        Rp3BetaModel,
+        AlsModel,
+        BprModel,
+        EaseModel,
+        MultVaeModel,
+    )
+}
+
+
+def build(
+    name: str, params: dict | None = None, *, seed: int = 42, use_gpu: bool | None = None
+) -> Recommender:
+    """A fresh, unfitted model by registry name, e.g. ``build("ease", {"l2": 500})``."""
+    if name not in MODELS:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
+    cls = MODELS[name]
+    return cls(cls.Params(**(params or {})), seed=seed, use_gpu=use_gpu)
+
+
+__all__ = ["MODELS", "Recommender", "build"]

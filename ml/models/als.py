@@ -1,11 +1,8 @@
-"""Implicit-feedback matrix factorisation with implicit's ALS (Hu, Koren & Volinsky 2008)."""
+"""Implicit-feedback matrix factorisation: implicit's ALS (Hu, Koren & Volinsky 2008) and BPR."""
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from ml import device
 from ml.interactions import confidence
-from ml.models.base import batched_top_k
+from ml.models.base import Recommender, binary, cosine_rows
 
 
 @dataclass(frozen=True)
@@ -27,81 +24,101 @@ class AlsParams:
     confidence: str = "linear"
 
 
-@dataclass
-class AlsModel:
-    """Trained factors.
-
-    Attributes
-    ----------
-    user_factors : np.ndarray, shape (n_users, factors), float32
-    item_factors : np.ndarray, shape (n_items, factors), float32
-    params : AlsParams
-    seed : int
-    train_seconds : float
-    device : str
-    metrics : dict
-        Validation metrics measured on a held-out split before the final fit.
-    """
+class FactorModel(Recommender):
+    """A model whose scores are dot products of user and item factors."""
 
     user_factors: np.ndarray
     item_factors: np.ndarray
-    params: AlsParams
-    seed: int
-    train_seconds: float
-    device: str
-    metrics: dict[str, float] = field(default_factory=dict)
 
-    name = "als"
-
-    def scores(self, rows: np.ndarray) -> np.ndarray:
-        """Dense scores, shape (len(rows), n_items), for user row indices ``rows``."""
+    def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        if x.shape[0] != len(self.user_factors):
+            raise ValueError(
+                f"matrix has {x.shape[0]} users; the {self.name} model knows "
+                f"{len(self.user_factors)}: the shape does not match"
+            )
         return self.user_factors[rows] @ self.item_factors.T
 
-    def recommend(self, seen: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` unseen item indices and scores for every user row of ``seen``."""
-        if seen.shape != (len(self.user_factors), len(self.item_factors)):
-            raise ValueError(
-                f"seen matrix {seen.shape} does not match the model "
-                f"({len(self.user_factors)} users, {len(self.item_factors)} items)"
-            )
-        return batched_top_k(self.scores, seen, k)
+    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        """Cosine similarity in item-factor space."""
+        return cosine_rows(self.item_factors[targets], self.item_factors[sources])
 
     def item_similarity(self, items: np.ndarray, others: np.ndarray) -> np.ndarray:
-        """Cosine similarity in item-factor space, shape (len(items), len(others))."""
-        a = _normalise(self.item_factors[items])
-        b = _normalise(self.item_factors[others])
-        return a @ b.T
+        return self.item_affinity(items, others)
 
-    def save(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        np.save(path / "user_factors.npy", self.user_factors)
-        np.save(path / "item_factors.npy", self.item_factors)
-        meta = {
-            "params": asdict(self.params),
-            "seed": self.seed,
-            "train_seconds": self.train_seconds,
-            "device": self.device,
-            "metrics": self.metrics,
-        }
-        (path / "model.json").write_text(json.dumps(meta, indent=2))
+    def _state(self) -> dict[str, np.ndarray]:
+        return {"user_factors": self.user_factors, "item_factors": self.item_factors}
 
-    @classmethod
-    def load(cls, path: Path) -> AlsModel:
-        meta = json.loads((path / "model.json").read_text())
-        return cls(
-            user_factors=np.load(path / "user_factors.npy"),
-            item_factors=np.load(path / "item_factors.npy"),
-            params=AlsParams(**meta["params"]),
-            seed=meta["seed"],
-            train_seconds=meta["train_seconds"],
-            device=meta["device"],
-            metrics=meta.get("metrics", {}),
-        )
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.user_factors = state["user_factors"]
+        self.item_factors = state["item_factors"]
+
+    def _fit_implicit(self, model, weights: sp.csr_matrix) -> None:
+        self.device = "cuda" if self._gpu() else "cpu"
+        with threadpool_limits(limits=1, user_api="blas"):
+            model.fit(weights, show_progress=False)
+        if self._gpu():
+            model = model.to_cpu()
+        self.user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)
+        self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
+
+    def _gpu(self) -> bool:
+        return device.gpu_available() if self.use_gpu is None else self.use_gpu
 
 
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+class AlsModel(FactorModel):
+    """implicit's conjugate-gradient ALS on rating-weighted confidence."""
+
+    name = "als"
+    Params = AlsParams
+
+    def _fit(self, x: sp.csr_matrix) -> None:
+        from implicit.als import AlternatingLeastSquares
+
+        p = self.params
+        with threadpool_limits(limits=1, user_api="blas"):
+            model = AlternatingLeastSquares(
+                factors=p.factors,
+                regularization=p.regularization,
+                iterations=p.iterations,
+                alpha=1.0,
+                use_gpu=self._gpu(),
+                random_state=self.seed,
+            )
+        self._fit_implicit(model, confidence(x, alpha=p.alpha, scheme=p.confidence))
+
+
+@dataclass(frozen=True)
+class BprParams:
+    factors: int = 64
+    learning_rate: float = 0.01
+    regularization: float = 0.01
+    iterations: int = 100
+
+
+class BprModel(FactorModel):
+    """implicit's Bayesian Personalised Ranking (Rendle et al. 2009) on binary feedback."""
+
+    name = "bpr"
+    Params = BprParams
+
+    def _fit(self, x: sp.csr_matrix) -> None:
+        from implicit.bpr import BayesianPersonalizedRanking
+
+        p = self.params
+        with threadpool_limits(limits=1, user_api="blas"):
+            model = BayesianPersonalizedRanking(
+                factors=p.factors,
+                learning_rate=p.learning_rate,
+                regularization=p.regularization,
+                iterations=p.iterations,
+                use_gpu=self._gpu(),
+                random_state=self.seed,
+                # One thread: implicit's Hogwild updates make multi-threaded BPR
+                # non-deterministic, and the same seed must give the same model.
+                num_threads=1,
+            )
+        # implicit's BPR appends an item-bias column to the item factors (and a 1 to users').
+        self._fit_implicit(model, binary(x))
 
 
 def train_als(
@@ -110,47 +127,7 @@ def train_als(
     *,
     seed: int = 42,
     use_gpu: bool | None = None,
-    num_threads: int = 0,
 ) -> AlsModel:
-    """Fit ALS on a user-item rating matrix.
-
-    Parameters
-    ----------
-    matrix : scipy.sparse.csr_matrix, shape (n_users, n_items)
-        Explicit ratings; turned into confidence with ``params.alpha``.
-    params : AlsParams
-    seed : int
-        Fixes the factor initialisation, so the same inputs give the same model.
-    use_gpu : bool, optional
-        Defaults to :func:`ml.device.gpu_available`.
-    num_threads : int
-        implicit's own threads (0 = all cores). BLAS is held to one thread meanwhile,
-        as implicit recommends, since its solver is already parallel.
-    """
-    from implicit.als import AlternatingLeastSquares
-
-    use_gpu = device.gpu_available() if use_gpu is None else use_gpu
-    weights = confidence(matrix, alpha=params.alpha, scheme=params.confidence)
-    started = time.perf_counter()
-    with threadpool_limits(limits=1, user_api="blas"):
-        model = AlternatingLeastSquares(
-            factors=params.factors,
-            regularization=params.regularization,
-            iterations=params.iterations,
-            alpha=1.0,
-            use_gpu=use_gpu,
-            num_threads=num_threads,
-            random_state=seed,
-        )
-        model.fit(weights, show_progress=False)
-    elapsed = time.perf_counter() - started
-    if use_gpu:
-        model = model.to_cpu()
-    return AlsModel(
-        user_factors=np.ascontiguousarray(model.user_factors, dtype=np.float32),
-        item_factors=np.ascontiguousarray(model.item_factors, dtype=np.float32),
-        params=params,
-        seed=seed,
-        train_seconds=elapsed,
-        device="cuda" if use_gpu else "cpu",
-    )
+    """Fit ALS on a user-item rating matrix, shape (n_users, n_items); the same seed gives
+    the same model. GPU when one is there (``ml.device``), CPU otherwise."""
+    return AlsModel(params, seed=seed, use_gpu=use_gpu).fit(matrix)

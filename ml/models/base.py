@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -55,3 +61,110 @@ def batched_top_k(score_fn, seen: sp.csr_matrix, k: int, *, batch_size: int = 20
         block = np.asarray(score_fn(rows), dtype=np.float32)
         items[rows], scores[rows] = top_k(block, seen[rows], k)
     return items, scores
+
+
+class Recommender:
+    """One interface for every model: fit on a user-item matrix, score, recommend, explain.
+
+    Subclasses set ``name`` and ``Params`` (a frozen dataclass), implement ``_fit``,
+    ``score`` and ``item_affinity``, and list their learned arrays in ``_state`` /
+    ``_set_state`` so that ``save``/``load`` write numpy + JSON (never pickles).
+    """
+
+    name: ClassVar[str] = "base"
+    Params: ClassVar[type] = type(None)
+    #: False for models whose lists cannot be traced to the user's own ratings.
+    explainable: ClassVar[bool] = True
+
+    def __init__(self, params=None, *, seed: int = 42, use_gpu: bool | None = None):
+        self.params = params if params is not None else self.Params()
+        self.seed = seed
+        self.use_gpu = use_gpu
+        self.train_seconds = 0.0
+        self.device = "cpu"
+        self.metrics: dict[str, float] = {}
+        self.n_items = 0
+
+    def fit(self, x: sp.csr_matrix) -> Recommender:
+        """Train on ``x`` (n_users, n_items): explicit ratings; any stored value is seen."""
+        x = sp.csr_matrix(x, dtype=np.float32)
+        self.n_items = x.shape[1]
+        started = time.perf_counter()
+        self._fit(x)
+        self.train_seconds = time.perf_counter() - started
+        return self
+
+    def _fit(self, x: sp.csr_matrix) -> None:
+        raise NotImplementedError
+
+    def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        """Scores, shape (len(rows), n_items), for the users at ``rows`` of ``x``."""
+        raise NotImplementedError
+
+    def recommend(self, x: sp.csr_matrix, k: int, *, batch_size: int = 1024):
+        """Top ``k`` unseen items and scores for every user row of ``x``."""
+        if x.shape[1] != self.n_items:
+            raise ValueError(
+                f"matrix has {x.shape[1]} items; the {self.name} model was trained on "
+                f"{self.n_items}: the shape does not match"
+            )
+        x = sp.csr_matrix(x, dtype=np.float32)
+        return batched_top_k(lambda rows: self.score(x, rows), x, k, batch_size=batch_size)
+
+    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        """How much each source item speaks for each target, shape (len(targets), len(sources))."""
+        raise NotImplementedError
+
+    def _state(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"model": self.name, "params": asdict(self.params), "seed": self.seed}
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        np.savez(path / "state.npz", **self._state())
+        meta = {
+            "name": self.name,
+            "params": asdict(self.params),
+            "seed": self.seed,
+            "train_seconds": self.train_seconds,
+            "device": self.device,
+            "metrics": self.metrics,
+            "n_items": self.n_items,
+        }
+        (path / "model.json").write_text(json.dumps(meta, indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> Recommender:
+        from ml.models import MODELS
+
+        path = Path(path)
+        meta = json.loads((path / "model.json").read_text())
+        model_cls = MODELS[meta["name"]] if cls is Recommender else cls
+        model = model_cls(model_cls.Params(**meta["params"]), seed=meta["seed"])
+        model.train_seconds = meta["train_seconds"]
+        model.device = meta["device"]
+        model.metrics = meta.get("metrics", {})
+        model.n_items = meta["n_items"]
+        with np.load(path / "state.npz", allow_pickle=False) as state:
+            model._set_state({k: state[k] for k in state.files})
+        return model
+
+
+def binary(x: sp.csr_matrix) -> sp.csr_matrix:
+    """The same sparsity pattern with every stored value set to 1."""
+    out = sp.csr_matrix(x, dtype=np.float32, copy=True)
+    out.data[:] = 1.0
+    return out
+
+
+def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity between the rows of ``a`` and of ``b``: shape (len(a), len(b))."""
+    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    return a @ b.T

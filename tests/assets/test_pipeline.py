@@ -80,7 +80,7 @@ def test_run_publishes_then_a_corrupted_run_is_blocked(
     code, first = status(home, capsys)
     assert code == 0 and first["published"] and first["status"] == "published"
     assert first["published_version"]["version"] == 1
-    assert len(first["checks"]) == 12 and all(c["passed"] for c in first["checks"])
+    assert len(first["checks"]) == 13 and all(c["passed"] for c in first["checks"])
     assert all(c["value"] is not None and c["threshold"] is not None for c in first["checks"])
     assert {t["name"] for t in first["tables"]} >= {"ratings", "movies", "user_recommendations"}
     report = (home / "reports" / "index.html").read_text()

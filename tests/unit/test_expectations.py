@@ -86,3 +86,12 @@ def test_recommendation_expectations() -> None:
         recs.with_columns(pl.lit(20).alias("because_item_id")), RATINGS, 4.0
     )
     assert not passed and meta["value"] == 1  # user 2 never rated movie 20
+
+
+def test_model_regression_gate() -> None:
+    passed, meta = ex.not_worse_than(0.30, 0.40, max_drop=0.02)
+    assert not passed and meta["value"] == 0.30 and meta["threshold"] == 0.38
+    assert ex.not_worse_than(0.39, 0.40, max_drop=0.02)[0]
+    assert ex.not_worse_than(0.30, 0.40, max_drop=0.02, forced=True)[0]
+    assert ex.not_worse_than(0.30, None, max_drop=0.02)[0]
+    assert not ex.not_worse_than(None, 0.4, max_drop=0.02)[0]

@@ -63,30 +63,11 @@ def model_tuning(
         ratings, models=config.models, budget_seconds=config.budget_seconds, seed=config.seed
     )
     context.log.info(f"tried {table.height} configurations of {len(config.models)} models")
-    shown = [
-        c
-        for c in (
-            "model",
-            "params",
-            SELECT_BY,
-            "map@10",
-            "recall@10",
-            "coverage",
-            "novelty",
-            "train_s",
-        )
-        if c in table.columns
-    ]
     return dg.Output(
         table,
         metadata={
             "dagster/row_count": table.height,
-            "table": dg.MetadataValue.md(
-                table.select(shown)
-                .sort(SELECT_BY, descending=True, nulls_last=True)
-                .to_pandas()
-                .to_markdown(index=False, floatfmt=".4f")
-            ),
+            "table": dg.MetadataValue.md(_markdown(table)),
         },
     )
 
@@ -113,6 +94,7 @@ def model_selection(model_tuning: pl.DataFrame) -> dg.Output[dict]:
             "params": dg.MetadataValue.json(choice["params"]),
             f"validation_{SELECT_BY}": best[SELECT_BY],
             "runner_up": str(choice["runner_up"]),
+            "candidates": dg.MetadataValue.md(_markdown(ranked)),
         },
     )
 
@@ -130,6 +112,26 @@ def recommender_model(
         f"{model.metrics['ndcg@10']:.4f}, trained in {model.train_seconds:.2f}s"
     )
     return dg.Output(model, metadata=_model_metadata(model))
+
+
+def _markdown(table: pl.DataFrame) -> str:
+    shown = [
+        c
+        for c in (
+            "model",
+            "params",
+            SELECT_BY,
+            "map@10",
+            "recall@10",
+            "coverage",
+            "novelty",
+            "train_s",
+            "skipped",
+        )
+        if c in table.columns
+    ]
+    ordered = table.select(shown).sort(SELECT_BY, descending=True, nulls_last=True)
+    return ordered.to_pandas().to_markdown(index=False, floatfmt=".4f")
 
 
 def _metrics(row: dict) -> dict[str, float]:

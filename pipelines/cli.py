@@ -122,10 +122,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     from ml.data import MovieLensFormatError, read_interactions
     from ml.interactions import build_interactions
-    from ml.models.als import AlsParams, train_als
+    from ml.models import MODELS, build
 
-    if args.model != "als":
-        print(f"cine recommend: unknown model {args.model!r}; available: als", file=sys.stderr)
+    if args.model not in MODELS:
+        print(
+            f"cine recommend: unknown model {args.model!r}; available: {', '.join(MODELS)}",
+            file=sys.stderr,
+        )
         return 2
     if args.k < 1:
         print("cine recommend: --k must be at least 1", file=sys.stderr)
@@ -135,8 +138,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     except (MovieLensFormatError, FileNotFoundError) as err:
         print(f"cine recommend: {err}", file=sys.stderr)
         return 2
+    params = json.loads(args.params) if args.params else None
     x = build_interactions(train)
-    model = train_als(x.matrix, AlsParams(), seed=args.seed)
+    model = build(args.model, params, seed=args.seed).fit(x.matrix)
     items, scores = model.recommend(x.matrix, args.k)
     n_users = x.shape[0]
     keep = items >= 0
@@ -154,6 +158,99 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         f"wrote {out.height:,} recommendations for {n_users:,} users to {args.out} "
         f"(model {args.model}, trained in {model.train_seconds:.2f}s)"
     )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from ml.datasets import load_dataset
+    from ml.evaluation import (
+        SEARCH_SPACES,
+        evaluate_model,
+        evaluate_rating_predictor,
+        make_split,
+        svd_item_vectors,
+    )
+
+    models = args.models.split(",") if args.models else list(SEARCH_SPACES)
+    unknown = [m for m in models if m not in SEARCH_SPACES]
+    if unknown:
+        print(
+            f"cine evaluate: unknown models {unknown}; available: {', '.join(SEARCH_SPACES)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        data = load_dataset(args.dataset, cache=Path(_home(args)) / "cache")
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cine evaluate: {err}", file=sys.stderr)
+        return 2
+    split = make_split(data.ratings, args.protocol, seed=args.seed)
+    index = split.train.item_ids
+    genres = (
+        pl.DataFrame({"item_id": index})
+        .join(data.movies, on="item_id", how="left")["genres"]
+        .fill_null([])
+        .to_list()
+    )
+    vectors = svd_item_vectors(split.train.matrix)
+    print(
+        f"{data.source}: {data.ratings.height:,} ratings, {split.train.shape[0]:,} users, "
+        f"{split.train.shape[1]:,} items; protocol {args.protocol}, seed {args.seed}, "
+        f"k={args.k}",
+        flush=True,
+    )
+    rows = []
+    for name in models:
+        params = (
+            json.loads(args.params)
+            if args.params and len(models) == 1
+            else (SEARCH_SPACES[name][0])
+        )
+        row = evaluate_model(
+            name, params, split, k=args.k, seed=args.seed, genres=genres, item_vectors=vectors
+        )
+        rows.append(row)
+        print(
+            f"  {name:<11} NDCG@{args.k} {row[f'ndcg@{args.k}']:.4f}  ({row['train_s']:.1f}s)",
+            flush=True,
+        )
+    table = pl.DataFrame(rows).sort(f"ndcg@{args.k}", descending=True)
+    k = args.k
+    columns = [
+        "model",
+        f"ndcg@{k}",
+        f"map@{k}",
+        f"precision@{k}",
+        f"recall@{k}",
+        f"hit_rate@{k}",
+        "coverage",
+        "novelty",
+        "ild_genre",
+        "ild_embedding",
+        "popularity_percentile",
+        "gini",
+        "train_s",
+    ]
+    with pl.Config(
+        tbl_rows=50,
+        tbl_cols=20,
+        tbl_width_chars=250,
+        float_precision=4,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+    ):
+        print(table.select(columns))
+    if not args.skip_rating:
+        rating = evaluate_rating_predictor(split, seed=args.seed)
+        print(
+            f"rating prediction ({rating['model']}): RMSE {rating['rmse']:.4f}, "
+            f"MAE {rating['mae']:.4f} (global mean RMSE {rating['rmse_global_mean']:.4f})"
+        )
+    if args.out:
+        table.write_parquet(args.out)
+        print(f"table written to {args.out}")
     return 0
 
 
@@ -197,9 +294,24 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--train", required=True, help="Parquet/CSV: user_id,item_id,rating,timestamp")
     rec.add_argument("--k", type=int, default=10)
     rec.add_argument("--out", required=True, help="output Parquet")
-    rec.add_argument("--model", default="als")
+    rec.add_argument(
+        "--model", default="ease", help="als, bpr, ease, itemknn, multvae, popularity or rp3beta"
+    )
+    rec.add_argument("--params", help="model parameters as JSON, e.g. '{\"l2\": 500}'")
     rec.add_argument("--seed", type=int, default=42)
     rec.set_defaults(func=cmd_recommend)
+
+    ev = sub.add_parser("evaluate", help="offline evaluation of every model on one protocol")
+    ev.add_argument("--dataset", default="ml-100k", help="ml-100k, ml-latest-small or a path")
+    ev.add_argument("--protocol", choices=["stratified", "temporal"], default="stratified")
+    ev.add_argument("--models", help="comma-separated subset (default: all)")
+    ev.add_argument("--params", help="JSON parameters when a single model is given")
+    ev.add_argument("--k", type=int, default=10)
+    ev.add_argument("--seed", type=int, default=42)
+    ev.add_argument("--out", help="write the table as Parquet")
+    ev.add_argument("--skip-rating", action="store_true", help="skip the RMSE/MAE predictor")
+    ev.add_argument("--home", help="cache for downloaded datasets is <home>/cache")
+    ev.set_defaults(func=cmd_evaluate)
 
     db = sub.add_parser("db", help="the published Postgres: url, versions, rollback, stop")
     db.add_argument("action", choices=["url", "versions", "rollback", "stop"])

@@ -63,3 +63,33 @@ def test_recommend_rejects_unknown_model_and_bad_k(tmp_path: Path, train_file: P
     assert main(["recommend", "--train", str(train_file), "--out", out, "--model", "x"]) == 2
     assert main(["recommend", "--train", str(train_file), "--out", out, "--k", "0"]) == 2
     assert not Path(out).exists()
+
+
+def test_evaluate_prints_the_table_for_a_local_release(sample_release: Path, tmp_path, capsys):
+    out = tmp_path / "table.parquet"
+    code = main(
+        [
+            "evaluate",
+            "--dataset",
+            str(sample_release),
+            "--models",
+            "popularity,ease",
+            "--skip-rating",
+            "--out",
+            str(out),
+            "--home",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "ndcg@10" in printed and "coverage" in printed and "novelty" in printed
+    table = pl.read_parquet(out)
+    assert table["model"].to_list()[0] == "ease", "EASE must beat popularity on real users"
+    assert (table["ndcg@10"] > 0).all()
+
+
+def test_evaluate_rejects_unknown_model_and_dataset(tmp_path, capsys) -> None:
+    assert main(["evaluate", "--models", "nope", "--home", str(tmp_path)]) == 2
+    assert main(["evaluate", "--dataset", str(tmp_path / "x"), "--home", str(tmp_path)]) == 2
+    assert str(tmp_path / "x") in capsys.readouterr().err

@@ -95,9 +95,21 @@ def recommend_with_reasons(
     )
 
 
+def display_title(title: pl.Expr) -> pl.Expr:
+    """MovieLens' catalogue form to the form people read: "Matrix, The" -> "The Matrix".
+
+    The article moves back in front of the main title, before any alternate title in
+    parentheses: "Dracula, The (Drakula)" -> "The Dracula (Drakula)".
+    """
+    return title.str.replace(r"^(.+?), (The|A|An)((?: \(.*\))?)$", "$2 $1$3")
+
+
 def with_reason_text(recs: pl.DataFrame, movies: pl.DataFrame) -> pl.DataFrame:
-    """Add ``title``, ``year``, ``because_title`` and a ``reason`` sentence from ``movies``."""
-    names = movies.select("item_id", "title", "year")
+    """Add ``title``, ``year``, ``because_title`` and a ``reason`` sentence from ``movies``.
+
+    Titles are in display form (see :func:`display_title`).
+    """
+    names = movies.select("item_id", display_title(pl.col("title")).alias("title"), "year")
     because = names.rename({"item_id": "because_item_id", "title": "because_title", "year": "_by"})
     out = recs.join(names, on="item_id", how="left").join(because, on="because_item_id", how="left")
     label = pl.when(pl.col("_by").is_not_null()).then(

@@ -101,3 +101,20 @@ def test_reasons_cite_the_nearest_liked_item() -> None:
         candidates = x.item_index(np.array(expected_pool))
         sims = model.item_similarity(x.item_index(np.array([item])), candidates)[0]
         assert because == expected_pool[int(sims.argmax())]
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("Matrix, The", "The Matrix"),
+        ("Dracula, The (Drakula)", "The Dracula (Drakula)"),
+        ("Few Good Men, A", "A Few Good Men"),
+        ("Theory of Everything", "Theory of Everything"),
+        ("Good, the Bad and the Ugly, The", "The Good, the Bad and the Ugly"),
+    ],
+)
+def test_display_title(raw: str, shown: str) -> None:
+    from ml.recommend import display_title
+
+    out = pl.DataFrame({"t": [raw]}).select(display_title(pl.col("t")))
+    assert out.item() == shown

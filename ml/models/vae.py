@@ -36,7 +36,7 @@ class MultVaeModel(Recommender):
         dev = device.torch_device() if self.use_gpu is not False else "cpu"
         self.device = dev
         n_items = x.shape[1]
-        net = _VaeNet(n_items, p.hidden, p.latent, p.dropout).to(dev)
+        net = _vae_net(n_items, p.hidden, p.latent, p.dropout).to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=p.learning_rate)
         xb = binary(x)
         step = 0
@@ -61,7 +61,7 @@ class MultVaeModel(Recommender):
         import torch
 
         if getattr(self, "_module", None) is None:
-            net = _VaeNet(self.n_items, self.params.hidden, self.params.latent, 0.0)
+            net = _vae_net(self.n_items, self.params.hidden, self.params.latent, 0.0)
             net.load_state_dict({k: torch.from_numpy(v) for k, v in self.state.items()})
             net.eval()
             self._module = net
@@ -88,7 +88,7 @@ class MultVaeModel(Recommender):
         self._module = None
 
 
-def _VaeNet(n_items: int, hidden: int, latent: int, dropout: float):
+def _vae_net(n_items: int, hidden: int, latent: int, dropout: float):
     import torch
     from torch import nn
 

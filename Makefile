@@ -16,6 +16,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
+	# The real film footage for the vibe index: Debian opencv-doc's Megamind clip, downloaded
+	# with apt-get download (not installed); without apt the run says no trailer is configured.
+	-$(BIN)/python -m ml.trailers --home $(HOME_DIR)
 	$(BIN)/cine run --home $(HOME_DIR)
 
 test: install lint

@@ -4,7 +4,8 @@ import dagster as dg
 import polars as pl
 
 from ml.models.base import Recommender
-from pipelines.resources import PostgresResource
+from pipelines.releases import write_release
+from pipelines.resources import CineHome, PostgresResource
 
 PUBLISHED_COLUMNS = {
     "movies": ["item_id", "title", "year", "genres"],
@@ -17,28 +18,45 @@ PUBLISHED_COLUMNS = {
         "because_similarity",
         "reason",
     ],
+    "vibe_presets": [
+        "query",
+        "rank",
+        "item_id",
+        "title",
+        "year",
+        "score",
+        "colour_score",
+        "text_score",
+        "clip_score",
+        "reason",
+        "frame_timestamps",
+        "frame_thumbnails",
+    ],
 }
 
 
 @dg.asset(group_name="publish")
 def published_version(
     context: dg.AssetExecutionContext,
+    home: CineHome,
     postgres: PostgresResource,
     user_recommendations: pl.DataFrame,
     movies: pl.DataFrame,
     recommender_model: Recommender,
+    vibe_presets: pl.DataFrame,
 ) -> dg.Output[dict]:
     """The Postgres version the reader views now show; runs only when every check passed."""
-    tables = {
-        "movies": movies.select(PUBLISHED_COLUMNS["movies"]),
-        "user_recommendations": user_recommendations.select(
-            PUBLISHED_COLUMNS["user_recommendations"]
-        ),
+    frames = {
+        "movies": movies,
+        "user_recommendations": user_recommendations,
+        "vibe_presets": vibe_presets,
     }
+    tables = {name: frames[name].select(cols) for name, cols in PUBLISHED_COLUMNS.items()}
     metrics = {"model": recommender_model.name, **recommender_model.metrics}
     version = postgres.publisher().publish(tables, run_id=context.run_id, metrics=metrics)
     url = postgres.display_url()
-    context.log.info(f"published version {version.version} to {url}")
+    release = write_release(home.folder("published"), version.version, tables)
+    context.log.info(f"published version {version.version} to {url} and {release}")
     record = {
         "version": version.version,
         "schema": version.schema_name,
@@ -47,6 +65,7 @@ def published_version(
         "embedded": postgres.is_embedded(),
         "row_counts": version.row_counts,
         "views": [f"cine.{name}" for name in tables],
+        "parquet": str(release),
     }
     return dg.Output(
         record,
@@ -55,6 +74,7 @@ def published_version(
             "schema": version.schema_name,
             "published_at": version.published_at,
             "url": url,
+            "parquet": dg.MetadataValue.path(str(release)),
             **{f"rows_{name}": n for name, n in version.row_counts.items()},
         },
     )

@@ -318,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--version", type=int, help="version for rollback")
     db.add_argument("--home")
     db.set_defaults(func=cmd_db)
+
+    from pipelines import cli_vibe
+
+    cli_vibe.register(sub)
     return parser
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import features, ingest, models, publish, recommendations, reports
+from assets import features, ingest, models, publish, recommendations, reports, vibe
 from pipelines.jobs import cine_job, ingest_job
 from pipelines.resources import build_resources
 from quality.checks import ALL_CHECKS
+from quality.vibe_checks import VIBE_CHECKS
 
 
 def build_definitions(home: str | None = None, postgres_url: str | None = None) -> dg.Definitions:
     """All definitions, with resources for ``home`` (default ``.cineaesthete``)."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules(
-            [ingest, features, models, recommendations, publish, reports]
+            [ingest, features, models, recommendations, publish, reports, vibe]
         ),
-        asset_checks=ALL_CHECKS,
+        asset_checks=ALL_CHECKS + VIBE_CHECKS,
         jobs=[cine_job, ingest_job],
         resources=build_resources(home=home, postgres_url=postgres_url),
     )

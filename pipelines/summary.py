@@ -127,6 +127,8 @@ def build_run_summary(
 
 
 def _sections(home: CineHome, materialized: dict) -> list[dict[str, Any]]:
+    from pipelines.sections.vibe import vibe_section_from_tables
+
     sections = []
     tuning_path = home.root / "tables" / "model_tuning.parquet"
     selected = materialized.get("model_selection", {})

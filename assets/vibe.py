@@ -1,0 +1,256 @@
+"""Vibe: trailer frames, their colour and CLIP embeddings, and the LanceDB vibe index."""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from ml import trailers as tr
+from ml.clip import DEFAULT_MODEL, ClipEncoder, zero_shot_tags
+from ml.frames import extract_frames, save_thumbnail
+from ml.vibe import PRESET_QUERIES, VibeSearcher, results_table
+from ml.vibe_tables import build_index, frame_analytics_table
+from pipelines.resources import CineHome
+
+GROUP = "vibe"
+
+
+class TrailersConfig(dg.Config):
+    manifest: str = Field(
+        default="",
+        description="CSV manifest (movie_id,source: a file path or URL); empty means "
+        "<home>/trailers/manifest.csv. Files named <movie_id>[_name].<ext> in <home>/trailers "
+        "are trailers too.",
+    )
+
+
+class FramesConfig(dg.Config):
+    frames_per_trailer: int = Field(default=12, description="Uniformly spaced frames per trailer.")
+    max_scene_frames: int = Field(default=12, description="Scene-change keyframes per trailer.")
+
+
+class ClipConfig(dg.Config):
+    model_name: str = Field(default=DEFAULT_MODEL, description="open_clip architecture.")
+    pretrained: str = Field(
+        default="",
+        description="Local checkpoint file or open_clip tag; empty means random weights, "
+        "and then no semantic tags or CLIP search are produced.",
+    )
+    batch_size: int = Field(default=32, description="Images per forward pass.")
+
+    def encoder(self) -> ClipEncoder:
+        return ClipEncoder(self.model_name, self.pretrained or None, batch_size=self.batch_size)
+
+
+@dg.asset(group_name=GROUP)
+def trailers(
+    context: dg.AssetExecutionContext, home: CineHome, config: TrailersConfig, movies: pl.DataFrame
+) -> dg.Output[pl.DataFrame]:
+    """Trailer sources per movie, from the manifest and the trailer folder convention."""
+    manifest = Path(config.manifest) if config.manifest else None
+    found = tr.find_trailers(home.folder("trailers"), manifest)
+    found = found.with_columns(known_movie=pl.col("movie_id").is_in(movies["item_id"].implode()))
+    if found.is_empty():
+        context.log.warning(
+            "no trailer source configured: no manifest and no video in "
+            f"{home.folder('trailers')} (run `python -m ml.trailers` where apt is available)"
+        )
+    return dg.Output(
+        found,
+        metadata={
+            "dagster/row_count": found.height,
+            "movies_with_trailers": found["movie_id"].n_unique(),
+            "unknown_movie_ids": int((~found["known_movie"]).sum()),
+        },
+    )
+
+
+@dg.multi_asset(
+    outs={
+        "frames": dg.AssetOut(description="Chosen frames: id, movie, time, kind, thumbnail."),
+        "trailer_extractions": dg.AssetOut(description="Per trailer: frames taken or error."),
+    },
+    group_name=GROUP,
+)
+def frames(home: CineHome, config: FramesConfig, trailers: pl.DataFrame):
+    """Uniform and scene-change frames of every trailer; a bad file is logged, not fatal."""
+    thumbs, rows, log = home.folder("frames"), [], []
+    for movie_id, source in trailers.select("movie_id", "source").iter_rows():
+        try:
+            got = extract_frames(
+                source, n_uniform=config.frames_per_trailer, max_scenes=config.max_scene_frames
+            )
+        except Exception as error:  # noqa: BLE001 - any decoder failure is recorded per file
+            log.append((movie_id, source, 0, None, f"{type(error).__name__}: {error}"))
+            continue
+        for f in got.frames:
+            frame_id = f"{movie_id}_{f.index:06d}"
+            path = save_thumbnail(f.rgb, thumbs / str(movie_id) / f"{frame_id}.jpg")
+            rows.append((frame_id, movie_id, f.index, f.timestamp, f.kind, str(path)))
+        log.append((movie_id, source, len(got.frames), got.duration, None))
+    # An explicit schema: with no trailer at all the table is empty but still typed.
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "frame_id": pl.String,
+            "movie_id": pl.Int64,
+            "frame_index": pl.Int64,
+            "timestamp": pl.Float64,
+            "kind": pl.String,
+            "thumbnail": pl.String,
+        },
+        orient="row",
+    )
+    status = pl.DataFrame(
+        log,
+        schema={
+            "movie_id": pl.Int64,
+            "source": pl.String,
+            "frames": pl.Int64,
+            "duration": pl.Float64,
+            "error": pl.String,
+        },
+        orient="row",
+    )
+    errors = int(status["error"].is_not_null().sum())
+    yield dg.Output(
+        table,
+        output_name="frames",
+        metadata={
+            "dagster/row_count": table.height,
+            "movies_with_frames": table["movie_id"].n_unique(),
+        },
+    )
+    yield dg.Output(
+        status,
+        output_name="trailer_extractions",
+        metadata={"dagster/row_count": status.height, "failed": errors},
+    )
+
+
+@dg.asset(group_name=GROUP)
+def frame_analytics(frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """Palette (k-means in CIELAB), brightness, saturation, contrast, colourfulness, warmth."""
+    table = frame_analytics_table(frames)
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "black_and_white_frames": int(table["black_and_white"].sum()) if table.height else 0,
+            "mean_brightness": float(table["brightness"].mean() or 0.0),
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def clip_embeddings(
+    context: dg.AssetExecutionContext, frames: pl.DataFrame, config: ClipConfig
+) -> dg.Output[pl.DataFrame]:
+    """CLIP image embedding of every frame; zero-shot scene tags only with real weights."""
+    encoder = config.encoder()
+    vectors = encoder.encode_images(frames["thumbnail"].to_list())
+    if encoder.has_weights:
+        tags = zero_shot_tags(encoder, vectors)
+    else:
+        tags = [[] for _ in range(len(vectors))]
+        context.log.warning(
+            f"CLIP {encoder.describe()}: semantic tags unavailable; configure "
+            "clip_embeddings.config.pretrained with a checkpoint to get them"
+        )
+    table = pl.DataFrame(
+        {
+            "frame_id": frames["frame_id"],
+            "movie_id": frames["movie_id"],
+            "vector": vectors.tolist(),
+            "tags": [[t for t, _ in row] for row in tags],
+            "tag_scores": [[s for _, s in row] for row in tags],
+        },
+        schema_overrides={
+            "vector": pl.List(pl.Float32),
+            "tags": pl.List(pl.String),
+            "tag_scores": pl.List(pl.Float64),
+        },
+    )
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "model": encoder.describe(),
+            "dim": encoder.dim,
+            "semantic_tags": encoder.has_weights,
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def vibe_index(
+    home: CineHome,
+    frames: pl.DataFrame,
+    frame_analytics: pl.DataFrame,
+    clip_embeddings: pl.DataFrame,
+    movies: pl.DataFrame,
+    config: ClipConfig,
+) -> dg.Output[dict]:
+    """LanceDB tables frames and movies under <home>/lancedb (IVF-PQ when large, else flat)."""
+    clip_dim = clip_embeddings["vector"].list.len().max() if clip_embeddings.height else None
+    info = build_index(
+        home.folder("lancedb"),
+        frames,
+        frame_analytics,
+        clip_embeddings,
+        movies,
+        clip_dim=clip_dim or config.encoder().dim,
+    )
+    info["clip_model"] = config.model_name
+    info["clip_pretrained"] = config.pretrained or None
+    return dg.Output(
+        info,
+        metadata={
+            "path": dg.MetadataValue.path(info["path"]),
+            "frames": info["frames"],
+            "movies": info["movies"],
+            "movies_with_frames": info["movies_with_frames"],
+            "index_kinds": dg.MetadataValue.json(
+                {t: [p["kind"] for p in plans] for t, plans in info["indexes"].items()}
+            ),
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def vibe_presets(
+    context: dg.AssetExecutionContext, vibe_index: dict, config: ClipConfig
+) -> dg.Output[pl.DataFrame]:
+    """Top 10 movies for each preset vibe query, with best frames and reasons, for apps."""
+    clip = config.encoder() if config.pretrained else None
+    searcher = VibeSearcher(vibe_index["path"], clip=clip)
+    rows = []
+    for query in PRESET_QUERIES:
+        rows.extend(results_table(query, searcher.search(query, k=10)))
+    table = pl.DataFrame(rows, schema=PRESET_SCHEMA)
+    context.log.info(f"{len(PRESET_QUERIES)} preset queries, {table.height} results")
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "queries": len(PRESET_QUERIES),
+            "clip_channel": clip is not None,
+        },
+    )
+
+
+PRESET_SCHEMA = {
+    "query": pl.String,
+    "rank": pl.Int32,
+    "item_id": pl.Int64,
+    "title": pl.String,
+    "year": pl.Int32,
+    "score": pl.Float64,
+    "colour_score": pl.Float64,
+    "text_score": pl.Float64,
+    "clip_score": pl.Float64,
+    "reason": pl.String,
+    "frame_timestamps": pl.List(pl.Float64),
+    "frame_thumbnails": pl.List(pl.String),
+}

@@ -1,0 +1,111 @@
+"""The vibe index: flat vs IVF-PQ, prefilter, and the search over real photos as frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from ml import vibe_index
+from ml.colour import analyse
+from ml.vibe import VibeSearcher
+from ml.vibe_tables import build_index, stats_row
+
+
+def test_plan_index_flat_below_threshold_ivf_pq_above():
+    assert vibe_index.plan_index(10_000, 512).kind == "flat"
+    plan = vibe_index.plan_index(1_000_000, 512)
+    assert (plan.kind, plan.num_partitions, plan.num_sub_vectors) == ("IVF_PQ", 1000, 64)
+
+
+def test_ivf_pq_recall_and_prefilter(tmp_path):
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((20, 32))
+    x = centres[rng.integers(0, 20, 3000)] + 0.3 * rng.standard_normal((3000, 32))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    data = pa.table(
+        {
+            "id": np.arange(3000),
+            "year": 1950 + np.arange(3000) % 60,
+            "vector": vibe_index.vector_array(x),
+        }
+    )
+    plans = vibe_index.write_table(tmp_path, "t", data, ann_min_rows=1000)
+    assert plans[0].kind == "IVF_PQ"
+    table = vibe_index.connect(tmp_path).open_table("t")
+    hits = 0
+    for q in x[:20] + 0.05:
+        got = vibe_index.search(table, q, 10, select=["id"])
+        hits += len(set(got["id"].to_pylist()) & set(np.argsort(-(x @ q))[:10].tolist()))
+    assert hits / 200 >= 0.9
+    got = vibe_index.search(table, x[0], 10, where="year > 2005", select=["id", "year"])
+    assert got.num_rows == 10 and min(got["year"].to_pylist()) > 2005
+
+
+@pytest.fixture(scope="module")
+def photo_index(tmp_path_factory):
+    """Three 'movies' whose frames are real photos: camera (grey), coffee, rocket."""
+    import skimage.data
+
+    root = tmp_path_factory.mktemp("vibe")
+    photos = {1: ["camera", "coins"], 2: ["coffee", "chelsea"], 3: ["rocket"]}
+    frames, analytics, vectors = [], [], []
+    rng = np.random.default_rng(0)
+    for movie, names in photos.items():
+        for name in names:
+            image = getattr(skimage.data, name)()
+            image = np.stack([image] * 3, -1) if image.ndim == 2 else image[..., :3]
+            fid = f"{movie}_{name}"
+            frames.append((fid, movie, 0, 1.0, "uniform", f"/thumbs/{name}.jpg"))
+            analytics.append(stats_row(analyse(image), frame_id=fid, movie_id=movie))
+            vectors.append(rng.standard_normal(8).astype(np.float32))
+    frames = pl.DataFrame(
+        frames,
+        orient="row",
+        schema=["frame_id", "movie_id", "frame_index", "timestamp", "kind", "thumbnail"],
+    )
+    vectors = np.array(vectors) / np.linalg.norm(vectors, axis=1, keepdims=True)
+    embeddings = pl.DataFrame(
+        {
+            "frame_id": frames["frame_id"],
+            "movie_id": frames["movie_id"],
+            "vector": vectors.tolist(),
+            "tags": [[]] * frames.height,
+        },
+        schema_overrides={"vector": pl.List(pl.Float32), "tags": pl.List(pl.String)},
+    )
+    movies = pl.DataFrame(
+        {
+            "item_id": [1, 2, 3, 4],
+            "title": ["Grey Days", "Espresso", "Launch", "Orange County"],
+            "year": [1950, 1999, 2011, 2002],
+            "genres": [["Drama"], ["Comedy"], ["Documentary"], ["Comedy"]],
+        }
+    )
+    info = build_index(root, frames, pl.DataFrame(analytics), embeddings, movies)
+    return root, info
+
+
+def test_index_tables(photo_index):
+    _, info = photo_index
+    assert (info["frames"], info["movies"], info["movies_with_frames"], info["clip_dim"]) == (
+        5,
+        4,
+        3,
+        8,
+    )
+    assert info["indexes"]["frames"][0]["kind"] == "flat"
+
+
+def test_search_by_palette_words_and_prefilter(photo_index):
+    searcher = VibeSearcher(photo_index[0])
+    first = searcher.search("harsh black and white contrast", k=4)[0]
+    assert first.movie_id == 1
+    assert "CLIP: semantic match unavailable" in first.reason
+    assert first.best_frames and first.best_frames[0]["frame_id"] in {"1_camera", "1_coins"}
+    assert searcher.search("cold blue", k=1)[0].movie_id == 3
+    filtered = searcher.search("black and white", k=4, where="year > 1990")
+    assert 1 not in [r.movie_id for r in filtered] and filtered
+    # metadata channel: a movie without frames is found by its title
+    assert 4 in [r.movie_id for r in searcher.search("orange county comedy", k=2)]

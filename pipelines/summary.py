@@ -157,6 +157,10 @@ def _sections(home: CineHome, materialized: dict) -> list[dict[str, Any]]:
                     "data": {"selected": selected.get("model", "?"), "rows": rows},
                 }
             )
+    if "vibe_presets" in materialized:
+        vibe = vibe_section_from_tables(home.root / "tables")
+        if vibe is not None:
+            sections.append(vibe)
     return sections
 
 

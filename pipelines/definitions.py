@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import features, ingest, models, publish, recommendations, reports, vibe
-from pipelines.jobs import cine_job, ingest_job
+from assets import (
+    content,
+    features,
+    hybrid,
+    ingest,
+    models,
+    publish,
+    recommendations,
+    reports,
+    vibe,
+)
+from pipelines.jobs import cine_job, evaluation_job, ingest_job
 from pipelines.resources import build_resources
 from quality.checks import ALL_CHECKS
+from quality.content_checks import CONTENT_CHECKS
 from quality.vibe_checks import VIBE_CHECKS
 
 
@@ -15,10 +26,10 @@ def build_definitions(home: str | None = None, postgres_url: str | None = None) 
     """All definitions, with resources for ``home`` (default ``.cineaesthete``)."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules(
-            [ingest, features, models, recommendations, publish, reports, vibe]
+            [ingest, features, models, recommendations, content, hybrid, vibe, publish, reports]
         ),
-        asset_checks=ALL_CHECKS + VIBE_CHECKS,
-        jobs=[cine_job, ingest_job],
+        asset_checks=ALL_CHECKS + CONTENT_CHECKS + VIBE_CHECKS,
+        jobs=[cine_job, ingest_job, evaluation_job],
         resources=build_resources(home=home, postgres_url=postgres_url),
     )
 

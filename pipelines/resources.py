@@ -65,6 +65,7 @@ def build_resources(home: str | None = None, postgres_url: str | None = None) ->
     folder and the Postgres URL; ``prod`` sets ``CINE_POSTGRES_URL`` to a managed server.
     """
     from pipelines.io_managers import CineIOManager
+    from pipelines.tmdb_resource import TmdbResource
     from quality.checks import QualityGate
 
     cine_home = CineHome(path=home or DEFAULT_HOME)
@@ -73,4 +74,5 @@ def build_resources(home: str | None = None, postgres_url: str | None = None) ->
         "gate": QualityGate(),
         "postgres": PostgresResource(home=cine_home, url=postgres_url),
         "io_manager": CineIOManager(home=cine_home),
+        "tmdb": TmdbResource(home=cine_home),
     }

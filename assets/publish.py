@@ -87,6 +87,7 @@ def published_version(
     user_personas: pl.DataFrame,
     coldstart_presets: pl.DataFrame,
     surprise_recommendations: pl.DataFrame,
+    movie_sentiment: pl.DataFrame,
 ) -> dg.Output[dict]:
     """The Postgres version the reader views now show; runs only when every check passed."""
     frames = {
@@ -100,6 +101,9 @@ def published_version(
         "surprise_recommendations": surprise_recommendations,
     }
     tables = {name: frames[name].select(cols) for name, cols in PUBLISHED_COLUMNS.items()}
+    # Its columns are the DDL's in sql/tables/movie_sentiment.sql; empty when no
+    # movie-linked reviews are configured, and published empty rather than stale.
+    tables["movie_sentiment"] = movie_sentiment
     metrics = {"model": recommender_model.name, **recommender_model.metrics}
     version = postgres.publisher().publish(tables, run_id=context.run_id, metrics=metrics)
     url = postgres.display_url()

@@ -319,10 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--home")
     db.set_defaults(func=cmd_db)
 
-    from pipelines import cli_coldstart, cli_vibe
+    from pipelines import cli_coldstart, cli_sentiment, cli_vibe
 
     cli_vibe.register(sub)
     cli_coldstart.register(sub)
+    cli_sentiment.register(sub)
     return parser
 
 

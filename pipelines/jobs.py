@@ -7,7 +7,7 @@ import dagster as dg
 MAIN_JOB = "cine"
 
 #: Heavy evaluation that the default run does not repeat; its own job below.
-EVALUATION_ASSETS = ("ranking_ablation",)
+EVALUATION_ASSETS = ("ranking_ablation", "sentiment_model_card")
 
 cine_job = dg.define_asset_job(
     MAIN_JOB,
@@ -17,7 +17,7 @@ cine_job = dg.define_asset_job(
 
 evaluation_job = dg.define_asset_job(
     "evaluation",
-    selection=dg.AssetSelection.assets(*EVALUATION_ASSETS),
+    selection=dg.AssetSelection.assets("ranking_ablation"),
     description="Ablation of ALS, the best single model, hybrid and hybrid+MMR (minutes).",
 )
 
@@ -25,4 +25,10 @@ ingest_job = dg.define_asset_job(
     "ingest_and_check",
     selection=dg.AssetSelection.groups("ingest"),
     description="Ingest MovieLens and run its quality checks only; publishes nothing.",
+)
+
+sentiment_cv_job = dg.define_asset_job(
+    "sentiment_cv",
+    selection=dg.AssetSelection.assets("sentiment_model_card"),
+    description="5-fold CV of every sentiment model on both Pang & Lee corpora (~25 min).",
 )

@@ -67,6 +67,7 @@ def build_resources(home: str | None = None, postgres_url: str | None = None) ->
     from pipelines.io_managers import CineIOManager
     from pipelines.tmdb_resource import TmdbResource
     from quality.checks import QualityGate
+    from quality.sentiment_checks import SentimentGate
 
     cine_home = CineHome(path=home or DEFAULT_HOME)
     return {
@@ -75,4 +76,5 @@ def build_resources(home: str | None = None, postgres_url: str | None = None) ->
         "postgres": PostgresResource(home=cine_home, url=postgres_url),
         "io_manager": CineIOManager(home=cine_home),
         "tmdb": TmdbResource(home=cine_home),
+        "sentiment_gate": SentimentGate(),
     }

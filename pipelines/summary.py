@@ -162,11 +162,31 @@ def _sections(home: CineHome, materialized: dict) -> list[dict[str, Any]]:
         hybrid = hybrid_section_from_tables(home.root / "tables", home.root / "models")
         if hybrid:
             sections.append(hybrid)
+    if "sentiment_model" in materialized:
+        sections.append(_sentiment_section(home))
     if "vibe_presets" in materialized:
         vibe = vibe_section_from_tables(home.root / "tables")
         if vibe is not None:
             sections.append(vibe)
     return sections
+
+
+def _sentiment_section(home: CineHome) -> dict[str, Any]:
+    import json
+
+    from ml.sentiment_models import SentimentModel
+    from pipelines.sections.sentiment import sentiment_section
+
+    model_dir, tables = home.root / "models" / "sentiment_model", home.root / "tables"
+    model = SentimentModel.load(model_dir) if (model_dir / "model.json").exists() else None
+    card = tables / "sentiment_model_card.json"
+    movies = tables / "movie_sentiment.parquet"
+    return sentiment_section(
+        model.metrics if model else None,
+        model.kind if model else None,
+        json.loads(card.read_text()) if card.exists() else None,
+        pl.read_parquet(movies) if movies.exists() else None,
+    )
 
 
 def _version(published: dict | None, postgres: PostgresResource | None) -> dict | None:

@@ -26,6 +26,8 @@ EXPECTED_ASSETS = {
     "clip_embeddings",
     "vibe_index",
     "vibe_presets",
+    "sentiment_model",
+    "movie_sentiment",
 }
 
 

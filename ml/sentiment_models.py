@@ -1,0 +1,276 @@
+"""Binary review-sentiment models behind one interface, saved as numpy arrays + JSON.
+
+``train_model(kind, texts, labels, seed=..., embed=...)`` returns a ``SentimentModel`` whose
+``predict_proba(texts, embed=...)`` gives P(positive), shape ``(n,)``. Kinds:
+
+- ``vader``: the VADER lexicon's compound score, Platt-scaled on the training texts.
+- ``tfidf_lr``: TF-IDF word 1–2-grams + logistic regression (C chosen by inner 3-fold CV).
+- ``minilm_lr``: frozen all-MiniLM-L6-v2 chunk embeddings (mean ⊕ max over 256-token
+  windows) + logistic regression.
+- ``minilm_stack`` (ours): NB-SVM (TF-IDF scaled by naive-Bayes log-count ratios, then LR)
+  and ``minilm_lr`` as base models; a logistic regression over their out-of-fold scores
+  (inner 5-fold on the training texts only) combines them and calibrates the probability.
+
+``embed`` maps a list of texts to MiniLM features ``(n, 768)``; pass a cached one
+(``ml.minilm.embed_texts`` with ``cache_dir``) to avoid re-encoding.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MODEL_KINDS = ("vader", "tfidf_lr", "minilm_lr", "minilm_stack")
+SELECTED_DEFAULT = "minilm_stack"
+# Sparse TF-IDF features want little regularisation, 768 standardised dense ones much more.
+SPARSE_CS = (1.0, 10.0, 100.0)
+DENSE_CS = (0.001, 0.01, 0.1, 1.0)
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+def default_embed(texts: Sequence[str]) -> np.ndarray:
+    from ml.minilm import embed_texts
+
+    return embed_texts(list(texts))
+
+
+@dataclass
+class Linear:
+    """A fitted logistic regression: ``sigmoid(x @ coef + intercept)``; optional scaling."""
+
+    coef: np.ndarray
+    intercept: float
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def decision(self, x) -> np.ndarray:
+        if self.mean is not None:
+            x = (np.asarray(x) - self.mean) / self.scale
+        return np.asarray(x @ self.coef).ravel() + self.intercept
+
+
+@dataclass
+class Tfidf:
+    """A TF-IDF transform rebuilt from its vocabulary and idf weights (no pickle)."""
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+
+    def vectorizer(self):
+
+        vec = _new_vectorizer()
+        vec.vocabulary_ = self.vocabulary
+        vec.idf_ = self.idf
+        return vec
+
+    def transform(self, texts: Sequence[str]):
+        return self.vectorizer().transform(list(texts))
+
+
+@dataclass
+class SentimentModel:
+    """A trained model: its kind, fitted parts, and measured metrics (filled by callers)."""
+
+    kind: str
+    parts: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    seed: int = 0
+
+    def decision(self, texts: Sequence[str], embed: Embed | None = None) -> dict[str, np.ndarray]:
+        """Raw scores of each base model, keyed by part name."""
+        p, out = self.parts, {}
+        if "vader" in p:
+            out["vader"] = p["vader"].decision(vader_scores(texts)[:, None])
+        if "tfidf" in p:
+            x = p["tfidf"].transform(texts)
+            if "nb_ratio" in p:
+                x = x.multiply(p["nb_ratio"]).tocsr()
+            out["tfidf"] = p["tfidf_lr"].decision(x)
+        if "minilm_lr" in p:
+            out["minilm"] = p["minilm_lr"].decision((embed or default_embed)(list(texts)))
+        return out
+
+    def predict_proba(self, texts: Sequence[str], embed: Embed | None = None) -> np.ndarray:
+        """P(positive) for each text, shape ``(n,)``."""
+        if len(texts) == 0:
+            return np.zeros(0)
+        scores = self.decision(texts, embed)
+        if "meta" in self.parts:
+            z = self.parts["meta"].decision(np.column_stack([scores[k] for k in _META_ORDER]))
+        else:
+            z = next(iter(scores.values()))
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        arrays, spec = {}, {"kind": self.kind, "seed": self.seed, "metrics": self.metrics}
+        parts = {}
+        for name, part in self.parts.items():
+            if isinstance(part, Linear):
+                parts[name] = {"type": "linear", "intercept": float(part.intercept)}
+                arrays[f"{name}.coef"] = part.coef
+                if part.mean is not None:
+                    arrays[f"{name}.mean"], arrays[f"{name}.scale"] = part.mean, part.scale
+            elif isinstance(part, Tfidf):
+                parts[name] = {"type": "tfidf"}
+                (path / f"{name}.vocabulary.json").write_text(json.dumps(part.vocabulary))
+                arrays[f"{name}.idf"] = part.idf
+            elif isinstance(part, np.ndarray):
+                parts[name] = {"type": "array"}
+                arrays[name] = part
+            else:
+                raise TypeError(f"cannot save part {name} of type {type(part).__name__}")
+        spec["parts"] = parts
+        np.savez(path / "arrays.npz", **arrays)
+        (path / "model.json").write_text(json.dumps(spec, indent=2, default=float))
+
+    @classmethod
+    def load(cls, path: Path) -> SentimentModel:
+        path = Path(path)
+        spec = json.loads((path / "model.json").read_text())
+        parts = {}
+        with np.load(path / "arrays.npz", allow_pickle=False) as arrays:
+            for name, meta in spec["parts"].items():
+                if meta["type"] == "linear":
+                    scaled = f"{name}.mean" in arrays
+                    parts[name] = Linear(
+                        arrays[f"{name}.coef"],
+                        meta["intercept"],
+                        arrays[f"{name}.mean"] if scaled else None,
+                        arrays[f"{name}.scale"] if scaled else None,
+                    )
+                elif meta["type"] == "tfidf":
+                    vocab = json.loads((path / f"{name}.vocabulary.json").read_text())
+                    parts[name] = Tfidf(vocab, arrays[f"{name}.idf"])
+                else:
+                    parts[name] = arrays[name]
+        return cls(spec["kind"], parts, spec.get("metrics", {}), spec.get("seed", 0))
+
+
+_META_ORDER = ("tfidf", "minilm")
+
+
+def _new_vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_scores(texts: Sequence[str]) -> np.ndarray:
+    """VADER compound score in [-1, 1] for each text, shape ``(n,)``."""
+    return np.array([_compound(t) for t in texts], dtype=float)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _compound(text: str) -> float:
+    # VADER takes ~30 ms on a full review; cross-validation scores each text several times.
+    return _vader().polarity_scores(text)["compound"]
+
+
+def fit_linear(x, y: np.ndarray, *, seed: int, standardize: bool = False, cs=SPARSE_CS) -> Linear:
+    """Logistic regression (L2) with C chosen by inner stratified 3-fold CV on log-loss."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    mean = scale = None
+    if standardize:
+        x = np.asarray(x, dtype=np.float64)
+        mean, scale = x.mean(0), x.std(0) + 1e-6
+        x = (x - mean) / scale
+    best = cs[0]
+    if len(cs) > 1 and np.bincount(y).min() >= 3:
+        cv = StratifiedKFold(3, shuffle=True, random_state=seed)
+        losses = [
+            cross_val_score(
+                LogisticRegression(C=c, max_iter=2000), x, y, cv=cv, scoring="neg_log_loss"
+            ).mean()
+            for c in cs
+        ]
+        best = cs[int(np.argmax(losses))]
+    lr = LogisticRegression(C=best, max_iter=2000).fit(x, y)
+    return Linear(lr.coef_.ravel().astype(np.float64), float(lr.intercept_[0]), mean, scale)
+
+
+def nb_ratio(x, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Naive-Bayes log-count ratio of each feature (Wang & Manning 2012), shape ``(d,)``."""
+    xb = (x > 0).astype(np.float64)
+    pos = np.asarray(xb[y == 1].sum(0)).ravel() + alpha
+    neg = np.asarray(xb[y == 0].sum(0)).ravel() + alpha
+    return np.log((pos / pos.sum()) / (neg / neg.sum()))
+
+
+def _fit_tfidf(texts, y, *, seed: int, nb: bool) -> dict:
+    vec = _new_vectorizer()
+    x = vec.fit_transform(list(texts))
+    parts = {"tfidf": Tfidf({k: int(v) for k, v in vec.vocabulary_.items()}, vec.idf_)}
+    if nb:
+        parts["nb_ratio"] = nb_ratio(x, y)
+        x = x.multiply(parts["nb_ratio"]).tocsr()
+    parts["tfidf_lr"] = fit_linear(x, y, seed=seed)
+    return parts
+
+
+def train_model(
+    kind: str,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    seed: int = 42,
+    embed: Embed | None = None,
+    inner_folds: int = 5,
+) -> SentimentModel:
+    """Fit model ``kind`` (one of ``MODEL_KINDS``) on ``texts`` with 0/1 ``labels``."""
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown model {kind!r}; choose from {', '.join(MODEL_KINDS)}")
+    texts, y = list(texts), np.asarray(labels, dtype=np.int64)
+    if len(texts) != len(y) or set(np.unique(y)) != {0, 1}:
+        raise ValueError("need as many labels as texts, with both classes 0 and 1 present")
+    embed = embed or default_embed
+    model = SentimentModel(kind, seed=seed)
+    if kind == "vader":
+        model.parts["vader"] = fit_linear(vader_scores(texts)[:, None], y, seed=seed, cs=(1e4,))
+    elif kind == "tfidf_lr":
+        model.parts.update(_fit_tfidf(texts, y, seed=seed, nb=False))
+    elif kind == "minilm_lr":
+        model.parts["minilm_lr"] = fit_linear(
+            embed(texts), y, seed=seed, standardize=True, cs=DENSE_CS
+        )
+    else:
+        model.parts.update(_fit_stack(texts, y, seed=seed, embed=embed, folds=inner_folds))
+    return model
+
+
+def _fit_stack(texts, y, *, seed: int, embed: Embed, folds: int) -> dict:
+    from sklearn.model_selection import StratifiedKFold
+
+    emb = embed(texts)
+    oof = np.zeros((len(texts), len(_META_ORDER)))
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(emb, y)
+    for train, held in splits:
+        part = SentimentModel(
+            "minilm_stack", _fit_tfidf([texts[i] for i in train], y[train], seed=seed, nb=True)
+        )
+        part.parts["minilm_lr"] = fit_linear(
+            emb[train], y[train], seed=seed, standardize=True, cs=DENSE_CS
+        )
+        scores = part.decision([texts[i] for i in held], embed=lambda _t, rows=held: emb[rows])
+        oof[held] = np.column_stack([scores[k] for k in _META_ORDER])
+    parts = _fit_tfidf(texts, y, seed=seed, nb=True)
+    parts["minilm_lr"] = fit_linear(emb, y, seed=seed, standardize=True, cs=DENSE_CS)
+    parts["meta"] = fit_linear(oof, y, seed=seed, cs=(1.0,))
+    return parts

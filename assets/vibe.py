@@ -8,6 +8,7 @@ from pydantic import Field
 
 from ml import trailers as tr
 from ml.clip import DEFAULT_MODEL, ClipEncoder, zero_shot_tags
+from ml.content import MINILM, ContentEmbeddings
 from ml.frames import extract_frames, save_thumbnail
 from ml.vibe import PRESET_QUERIES, VibeSearcher, results_table
 from ml.vibe_tables import build_index, frame_analytics_table
@@ -190,9 +191,13 @@ def vibe_index(
     frame_analytics: pl.DataFrame,
     clip_embeddings: pl.DataFrame,
     movies: pl.DataFrame,
+    content_embeddings: ContentEmbeddings,
     config: ClipConfig,
 ) -> dg.Output[dict]:
     """LanceDB tables frames and movies under <home>/lancedb (IVF-PQ when large, else flat)."""
+    # The content embeddings are MiniLM vectors of richer item text in the query encoder's
+    # space: reuse them rather than encode the catalogue a second time.
+    reuse = content_embeddings.backend == MINILM
     clip_dim = clip_embeddings["vector"].list.len().max() if clip_embeddings.height else None
     info = build_index(
         home.folder("lancedb"),
@@ -201,6 +206,7 @@ def vibe_index(
         clip_embeddings,
         movies,
         clip_dim=clip_dim or config.encoder().dim,
+        text_vectors_for=content_embeddings.aligned if reuse else None,
     )
     info["clip_model"] = config.model_name
     info["clip_pretrained"] = config.pretrained or None

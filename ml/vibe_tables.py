@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import polars as pl
@@ -120,6 +120,7 @@ def build_index(
     text_model=None,
     ann_min_rows: int = vibe_index.ANN_MIN_ROWS,
     clip_dim: int = 512,
+    text_vectors_for: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Write the LanceDB tables ``frames`` and ``movies`` under ``db_path``.
 
@@ -128,7 +129,10 @@ def build_index(
     ``text_vector`` of its title and genres, and for movies with frames the aggregated
     palette and light fields and the mean CLIP ``vector`` (zeros without frames; the search
     filters on ``has_trailer``). ``clip_dim`` sizes the vector columns when there is no
-    frame at all. Returns the index plans and row counts.
+    frame at all. ``text_vectors_for(movie_ids) -> (n, 384)`` supplies MiniLM vectors
+    already computed elsewhere (the content embeddings), so the catalogue is not encoded
+    twice; without it the titles and genres are encoded here. Returns the index plans and
+    row counts.
     """
     meta = movies.select(
         pl.col("item_id").alias("movie_id"),
@@ -158,11 +162,14 @@ def build_index(
         has_trailer=pl.col("n_frames").is_not_null(),
         n_frames=pl.col("n_frames").fill_null(0),
     )
-    texts = [
-        movie_text(t, y, (g or "").split("|"))
-        for t, y, g in movie_rows.select("title", "year", "genres").rows()
-    ]
-    text_vectors = encode_text(texts, text_model)
+    if text_vectors_for is not None:
+        text_vectors = text_vectors_for(movie_rows["movie_id"].to_numpy())
+    else:
+        texts = [
+            movie_text(t, y, (g or "").split("|"))
+            for t, y, g in movie_rows.select("title", "year", "genres").rows()
+        ]
+        text_vectors = encode_text(texts, text_model)
     clip = np.zeros((movie_rows.height, dim), dtype=np.float32)
     for i, vector in enumerate(movie_rows["vector"].to_list()):
         if vector is not None:

@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from assets import vibe
+from ml.content import MINILM, ContentEmbeddings, embed_items
 from ml.vibe import PRESET_QUERIES
 from pipelines.io_managers import CineIOManager
 from pipelines.resources import CineHome
@@ -29,6 +30,13 @@ def movies_sample() -> pl.DataFrame:
     return MOVIES
 
 
+@dg.asset(name="content_embeddings", group_name="content")
+def content_embeddings_sample(movies: pl.DataFrame) -> ContentEmbeddings:
+    # Real MiniLM vectors of the sample's text: the vibe index reuses them, not re-encodes.
+    texts = [f"{t}. {', '.join(g)}" for t, g in movies.select("title", "genres").rows()]
+    return embed_items(movies["item_id"].to_numpy(), texts, backend=MINILM)
+
+
 def test_vibe_group_end_to_end(tmp_path):
     home = CineHome(path=str(tmp_path / "home"))
     folder = home.folder("trailers")
@@ -38,6 +46,7 @@ def test_vibe_group_end_to_end(tmp_path):
     result = dg.materialize(
         [
             movies_sample,
+            content_embeddings_sample,
             vibe.trailers,
             vibe.frames,
             vibe.frame_analytics,

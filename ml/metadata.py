@@ -38,6 +38,8 @@ METADATA_SCHEMA: dict[str, pl.DataType] = {
     "country": pl.String(),
     "overview": pl.String(),
     "keywords": pl.List(pl.String()),
+    # YouTube keys of the movie's TMDb trailers: where to find footage, never fetched here.
+    "trailer_keys": pl.List(pl.String()),
     "source": pl.String(),
     "match": pl.String(),
 }
@@ -203,6 +205,7 @@ def join_omdb(movies: pl.DataFrame, omdb: pl.DataFrame | None = None) -> Metadat
     ).with_columns(
         pl.lit(None, dtype=pl.String).alias("overview"),
         pl.lit(None, dtype=pl.List(pl.String)).alias("keywords"),
+        pl.lit(None, dtype=pl.List(pl.String)).alias("trailer_keys"),
         pl.when(pl.col("match").is_not_null()).then(pl.lit("omdb")).alias("source"),
     )  # fmt: skip
     metadata = metadata.select([pl.col(c).cast(t) for c, t in METADATA_SCHEMA.items()]).sort(
@@ -244,6 +247,7 @@ def with_tmdb(metadata: pl.DataFrame, tmdb: pl.DataFrame) -> pl.DataFrame:
         pl.col("directors").alias("_director"),
         pl.col("writers").alias("_writer"),
         pl.col("cast").alias("_cast"),
+        pl.col("trailer_keys").alias("_trailer_keys"),
     )
     nonempty = lambda c: pl.when(pl.col(f"_{c}").list.len() > 0).then(f"_{c}").otherwise(c)  # noqa: E731
     out = metadata.join(t, on="item_id", how="left").with_columns(
@@ -252,6 +256,7 @@ def with_tmdb(metadata: pl.DataFrame, tmdb: pl.DataFrame) -> pl.DataFrame:
         nonempty("director").alias("director"),
         nonempty("writer").alias("writer"),
         nonempty("cast").alias("cast"),
+        pl.coalesce("_trailer_keys", "trailer_keys").alias("trailer_keys"),
         pl.when(pl.col("_overview").is_not_null())
         .then(pl.concat_str(pl.col("source").fill_null("none"), pl.lit("+tmdb")))
         .otherwise("source")

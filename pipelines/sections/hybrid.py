@@ -57,13 +57,17 @@ def hybrid_section(
 
 
 def hybrid_section_from_tables(tables: Path, models: Path | None = None) -> dict | None:
-    """The section from the tables a run wrote; None when the ablation has not run."""
+    """The section from the tables a run wrote; None before any hybrid run.
+
+    The ablation comes from the ``evaluation`` job's last ``ranking_ablation`` in this home
+    (the default run reuses it rather than recomputing it); without one the section says so.
+    """
     import json
 
     import polars as pl
 
     path = tables / "ranking_ablation.parquet"
-    if not path.exists():
+    if not (tables / "hybrid_recommendations.parquet").exists():
         return None
     personas_path = tables / "user_personas.parquet"
     personas = []
@@ -86,6 +90,7 @@ def hybrid_section_from_tables(tables: Path, models: Path | None = None) -> dict
         if emb.exists():
             backend = json.loads(emb.read_text())["backend"]
     return hybrid_section(
-        ablation=pl.read_parquet(path).to_dicts(), personas=personas, weights=weights,
+        ablation=pl.read_parquet(path).to_dicts() if path.exists() else [],
+        personas=personas, weights=weights,
         backend=backend,
     )  # fmt: skip

@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOME_DIR ?= .cineaesthete
 
-.PHONY: install run test test-fast lint dev status clean
+.PHONY: install footage run test test-fast lint dev status clean
 
 install: $(VENV)/.installed
 
@@ -15,13 +15,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-run: install
-	# The real film footage for the vibe index: Debian opencv-doc's Megamind clip, downloaded
-	# with apt-get download (not installed); without apt the run says no trailer is configured.
+# The real film footage for the vibe index and its tests: Debian opencv-doc's Megamind clip,
+# downloaded with apt-get download (not installed); without apt the run says no trailer is
+# configured and the real-footage test is skipped with that reason.
+footage: install
 	-$(BIN)/python -m ml.trailers --home $(HOME_DIR)
+
+run: install footage
 	$(BIN)/cine run --home $(HOME_DIR)
 
-test: install lint
+test: install lint footage
 	$(BIN)/pytest
 
 test-fast: install

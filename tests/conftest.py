@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import psycopg2
+from psycopg2 import sql
 import pytest
 
 SAMPLE_USERS = 40
@@ -31,7 +32,7 @@ def pg_url(pg_server) -> str:
     conn = psycopg2.connect(pg_server.get_uri())
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')  # test-only: name is generated above
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn.close()
     return pg_server.get_uri(database=name)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import psycopg2
-from psycopg2 import sql
 import pytest
+from psycopg2 import sql
 
 SAMPLE_USERS = 40
 

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from ml.ablation import run_ablation
 from ml.content import ContentEmbeddings, decay_matrix, user_profiles
-from ml.explain import explain
+from ml.explain import explain, with_review_clause
 from ml.interactions import Interactions
 from ml.models.base import Recommender
 from ml.personas import build_personas
@@ -53,6 +53,7 @@ def hybrid_ranker(
     model_selection: dict,
     content_embeddings: ContentEmbeddings,
     movies: pl.DataFrame,
+    movie_sentiment: pl.DataFrame,
     config: HybridConfig,
 ) -> dg.Output[HybridRanker]:
     """Re-ranker weights over CF, content, popularity, recency, learned on a validation split."""
@@ -63,6 +64,7 @@ def hybrid_ranker(
         model_selection["params"],
         content_embeddings,
         movies,
+        sentiment=movie_sentiment,
         params=params,
         seed=config.seed,
     )
@@ -85,10 +87,11 @@ def hybrid_recommendations(
     hybrid_ranker: HybridRanker,
     content_embeddings: ContentEmbeddings,
     movie_metadata: pl.DataFrame,
+    movie_sentiment: pl.DataFrame,
     config: HybridListConfig,
 ) -> dg.Output[pl.DataFrame]:
     """Final top-N per user (hybrid + MMR), each with a structured reason and a true sentence."""
-    side = ItemSide.build(user_item_matrix, content_embeddings, movie_metadata)
+    side = ItemSide.build(user_item_matrix, content_embeddings, movie_metadata, movie_sentiment)
     ctx = context(recommender_model, user_item_matrix, ratings, side, hybrid_ranker)
     items, comp = rank(hybrid_ranker, ctx, k=config.k, mmr_lambda=config.mmr_lambda)
     valid = items >= 0
@@ -112,6 +115,9 @@ def hybrid_recommendations(
         model=recommender_model,
         item_ids=user_item_matrix.item_ids,
         liked_threshold=config.liked_threshold,
+    )
+    recs = with_review_clause(
+        recs, movie_sentiment, sentiment_weight=hybrid_ranker.weights().get("sentiment", 0.0)
     )
     return dg.Output(
         recs,

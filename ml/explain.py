@@ -157,3 +157,34 @@ def liked_counts(ratings: pl.DataFrame, metadata: pl.DataFrame, key: str, thresh
     for u, rated in by_user.items():
         out[u] = Counter(v for j in liked_of(rated, threshold) for v in (meta.get(j) or []))
     return out
+
+
+def with_review_clause(
+    recs: pl.DataFrame,
+    movie_sentiment: pl.DataFrame,
+    *,
+    sentiment_weight: float,
+    min_reviews: int = 3,
+) -> pl.DataFrame:
+    """Add what reviewers said to ``reason`` where review sentiment lifted the title.
+
+    Only when the re-ranker gives sentiment a positive weight and the movie's sentiment
+    feature is positive (the lower bound of its Wilson interval is above one half) with at
+    least ``min_reviews`` reviews: then the sentence is true and the feature contributed.
+    """
+    if sentiment_weight <= 0 or movie_sentiment.is_empty():
+        return recs
+    facts = movie_sentiment.filter(
+        (pl.col("sentiment_feature") > 0) & (pl.col("n_reviews") >= min_reviews)
+    ).select(
+        pl.col("movie_id").cast(pl.Int64).alias("item_id"),
+        pl.format(
+            " Reviewers liked it: {}% positive in {} reviews.",
+            (pl.col("share_positive") * 100).round(0).cast(pl.Int64),
+            pl.col("n_reviews"),
+        ).alias("_review"),
+    )
+    out = recs.join(facts, on="item_id", how="left")
+    return out.with_columns(
+        pl.concat_str("reason", pl.col("_review").fill_null("")).alias("reason")
+    ).drop("_review")

@@ -39,6 +39,18 @@ def materialized(sample_release: Path, tmp_path_factory):
         yield dg.Output(data.ratings, output_name="ratings")
         yield dg.Output(data.movies, output_name="movies")
 
+    @dg.asset(group_name="sentiment")
+    def movie_sentiment() -> pl.DataFrame:
+        # The default run's situation: no movie-linked reviews, so nothing to weigh.
+        return pl.DataFrame(
+            schema={
+                "movie_id": pl.Int64,
+                "n_reviews": pl.Int64,
+                "share_positive": pl.Float64,
+                "sentiment_feature": pl.Float64,
+            }
+        )
+
     @dg.asset(group_name="models")
     def model_selection() -> dict:
         return {"model": "ease", "params": {"l2": 200.0}, "validation": {}}
@@ -64,6 +76,7 @@ def materialized(sample_release: Path, tmp_path_factory):
     result = dg.materialize(
         [
             sample,
+            movie_sentiment,
             model_selection,
             recommender_model,
             features.user_item_matrix,

@@ -202,3 +202,27 @@ def test_hybrid_report_section_renders():
     assert section["data"]["verdict"].startswith("The hybrid beats the best single model")
     html = _environment().get_template(section["html_template"]).render(data=section["data"])
     assert "The Fright Fan" in html and "0.388" in html and "cf +1.50" in html
+
+
+def test_review_clause_only_where_sentiment_lifted_the_title() -> None:
+    from ml.explain import with_review_clause
+
+    recs = pl.DataFrame(
+        {"user_id": [1, 1, 1], "item_id": [10, 20, 30], "reason": ["Because you rated A 5★."] * 3}
+    )
+    sentiment = pl.DataFrame(
+        {
+            "movie_id": [10, 20, 30],
+            "n_reviews": [14, 2, 9],
+            "share_positive": [0.82, 1.0, 0.3],
+            "sentiment_feature": [0.21, 0.1, -0.35],
+        }
+    )
+    out = with_review_clause(recs, sentiment, sentiment_weight=0.4)
+    assert out["reason"].to_list() == [
+        "Because you rated A 5★. Reviewers liked it: 82% positive in 14 reviews.",
+        "Because you rated A 5★.",  # too few reviews to say so
+        "Because you rated A 5★.",  # reviewers did not like it: no lift, no claim
+    ]
+    unused = with_review_clause(recs, sentiment, sentiment_weight=0.0)
+    assert unused["reason"].to_list() == recs["reason"].to_list()

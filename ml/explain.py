@@ -180,7 +180,8 @@ def with_review_clause(
         pl.col("movie_id").cast(pl.Int64).alias("item_id"),
         pl.format(
             " Reviewers liked it: {}% positive in {} reviews.",
-            (pl.col("share_positive") * 100).round(0).cast(pl.Int64),
+            # floor(x + 0.5): the same rounding the truth check recomputes.
+            (pl.col("share_positive") * 100 + 0.5).floor().cast(pl.Int64),
             pl.col("n_reviews"),
         ).alias("_review"),
     )

@@ -1,5 +1,6 @@
 """Checks on content and hybrid outputs: true explanations, complete lists, match rate."""
 
+import math
 import re
 
 import dagster as dg
@@ -13,11 +14,24 @@ LIKED_THRESHOLD = 4.0
 
 
 def explanations_true(
-    recs: pl.DataFrame, ratings: pl.DataFrame, metadata: pl.DataFrame
+    recs: pl.DataFrame,
+    ratings: pl.DataFrame,
+    metadata: pl.DataFrame,
+    sentiment: pl.DataFrame | None = None,
 ) -> tuple[bool, dict]:
     """Every cited title was rated by the user with the cited rating; every shared director
     or actor is credited on the recommendation and on a film the user liked; every
-    "liked X's films" claim has at least two liked films by X; no seen title is recommended."""
+    "liked X's films" claim has at least two liked films by X; every "Reviewers liked it:
+    P% positive in N reviews" matches the movie's review sentiment; no seen title is
+    recommended."""
+    reviews = {}
+    if sentiment is not None and not sentiment.is_empty():
+        reviews = {
+            int(m): (math.floor(share * 100 + 0.5), n)
+            for m, share, n in sentiment.select(
+                "movie_id", "share_positive", "n_reviews"
+            ).iter_rows()
+        }
     rated = {(u, i): r for u, i, r in ratings.select("user_id", "item_id", "rating").iter_rows()}
     credits = {
         key: dict(metadata.select("item_id", key).iter_rows()) for key in ("director", "cast")
@@ -43,6 +57,11 @@ def explanations_true(
         for name in re.findall(r"liked (.+?)'s films", row["reason"]):
             if counts["director"].get(u, {}).get(name, 0) < 2:
                 problems.append(f"user {u}: claims to like {name}'s films")
+        for share, n in re.findall(
+            r"Reviewers liked it: (\d+)% positive in (\d+) reviews", row["reason"]
+        ):
+            if reviews.get(item) != (int(share), int(n)):
+                problems.append(f"item {item}: review claim {share}%/{n} vs {reviews.get(item)}")
     return not problems, {
         "value": len(problems),
         "threshold": 0,
@@ -77,12 +96,18 @@ def lists_complete(recs: pl.DataFrame, users: int, k: int) -> tuple[bool, dict]:
     additional_ins={
         "ratings": dg.AssetIn("ratings"),
         "movie_metadata": dg.AssetIn("movie_metadata"),
+        "movie_sentiment": dg.AssetIn("movie_sentiment"),
     },
 )
 def hybrid_explanations_true(
-    hybrid_recommendations: pl.DataFrame, ratings: pl.DataFrame, movie_metadata: pl.DataFrame
+    hybrid_recommendations: pl.DataFrame,
+    ratings: pl.DataFrame,
+    movie_metadata: pl.DataFrame,
+    movie_sentiment: pl.DataFrame,
 ) -> dg.AssetCheckResult:
-    passed, meta = explanations_true(hybrid_recommendations, ratings, movie_metadata)
+    passed, meta = explanations_true(
+        hybrid_recommendations, ratings, movie_metadata, movie_sentiment
+    )
     return dg.AssetCheckResult(passed=passed, metadata=meta, severity=dg.AssetCheckSeverity.ERROR)
 
 

@@ -226,3 +226,30 @@ def test_review_clause_only_where_sentiment_lifted_the_title() -> None:
     ]
     unused = with_review_clause(recs, sentiment, sentiment_weight=0.0)
     assert unused["reason"].to_list() == recs["reason"].to_list()
+
+
+def test_truth_check_verifies_the_review_clause() -> None:
+    from ml.explain import with_review_clause
+
+    ratings = pl.DataFrame({"user_id": [1], "item_id": [99], "rating": [4.0]})
+    meta = pl.DataFrame({"item_id": [10, 99], "director": [[], []], "cast": [[], []]})
+    recs = pl.DataFrame(
+        {
+            "user_id": [1],
+            "item_id": [10],
+            "reason": ["Because you rated B 4★."],
+            "because_item_ids": [[99]],
+            "because_ratings": [[4.0]],
+            "shared_directors": [[]],
+            "shared_cast": [[]],
+        }
+    )
+    sentiment = pl.DataFrame(
+        {"movie_id": [10], "n_reviews": [8], "share_positive": [0.625], "sentiment_feature": [0.1]}
+    )
+    claimed = with_review_clause(recs, sentiment, sentiment_weight=1.0)
+    assert claimed["reason"].item().endswith("63% positive in 8 reviews.")
+    assert explanations_true(claimed, ratings, meta, sentiment)[0]
+    other = sentiment.with_columns(pl.lit(0.5).alias("share_positive"))
+    passed, info = explanations_true(claimed, ratings, meta, other)
+    assert not passed and info["value"] == 1

@@ -17,6 +17,7 @@ import polars as pl
 from ml.content import ContentEmbeddings
 from ml.metadata import display_title
 from ml.models.base import Recommender
+from ml.recommend import liked_items
 
 EXPLANATION_SCHEMA = {
     "because_item_ids": pl.List(pl.Int64),
@@ -35,9 +36,14 @@ def stars(rating: float) -> str:
 
 
 def liked_of(rated: dict[int, float], threshold: float, fallback: int = 3) -> list[int]:
-    """Items rated at least ``threshold``; else the user's ``fallback`` best-rated."""
-    liked = [i for i, r in rated.items() if r >= threshold]
-    return liked or sorted(rated, key=lambda i: (-rated[i], i))[:fallback]
+    """:func:`ml.recommend.liked_items` on a ``{item_id: rating}`` dict, in item-id order
+    (so ties break the same way whatever order the ratings came in)."""
+    if not rated:
+        return []
+    items = np.fromiter(rated, dtype=np.int64, count=len(rated))
+    order = np.argsort(items, kind="stable")
+    ratings = np.fromiter((rated[i] for i in items[order]), dtype=np.float64, count=len(rated))
+    return liked_items(items[order], ratings, threshold=threshold, fallback=fallback).tolist()
 
 
 def _facts(meta: dict, item: int, liked: list[int], key: str) -> dict[str, list[int]]:

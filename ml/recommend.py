@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 
 from ml.interactions import Interactions
+from ml.metadata import display_title
 from ml.models.base import Recommender
 
 RECOMMENDATION_SCHEMA = {
@@ -22,7 +23,8 @@ def liked_items(row: np.ndarray, ratings: np.ndarray, *, threshold: float, fallb
     """Indices of the items a user liked: rated at least ``threshold``.
 
     A user who rated nothing that high still liked something most: their ``fallback``
-    best-rated items stand in, so every user gets a reason.
+    best-rated items stand in, so every user gets a reason. The project's one "liked" rule;
+    ``ml.explain.liked_of`` applies it to a ``{item_id: rating}`` dict.
     """
     liked = row[ratings >= threshold]
     if len(liked) == 0:
@@ -95,21 +97,18 @@ def recommend_with_reasons(
     )
 
 
-def display_title(title: pl.Expr) -> pl.Expr:
-    """MovieLens' catalogue form to the form people read: "Matrix, The" -> "The Matrix".
-
-    The article moves back in front of the main title, before any alternate title in
-    parentheses: "Dracula, The (Drakula)" -> "The Dracula (Drakula)".
-    """
-    return title.str.replace(r"^(.+?), (The|A|An)((?: \(.*\))?)$", "$2 $1$3")
+def display_titles(title: pl.Expr) -> pl.Expr:
+    """:func:`ml.metadata.display_title` over a column: one rule for every title people read
+    ("Matrix, The" -> "The Matrix"; alternate titles in parentheses dropped)."""
+    return title.map_elements(display_title, return_dtype=pl.String)
 
 
 def with_reason_text(recs: pl.DataFrame, movies: pl.DataFrame) -> pl.DataFrame:
     """Add ``title``, ``year``, ``because_title`` and a ``reason`` sentence from ``movies``.
 
-    Titles are in display form (see :func:`display_title`).
+    Titles are in display form (see :func:`display_titles`).
     """
-    names = movies.select("item_id", display_title(pl.col("title")).alias("title"), "year")
+    names = movies.select("item_id", display_titles(pl.col("title")).alias("title"), "year")
     because = names.rename({"item_id": "because_item_id", "title": "because_title", "year": "_by"})
     out = recs.join(names, on="item_id", how="left").join(because, on="because_item_id", how="left")
     label = pl.when(pl.col("_by").is_not_null()).then(

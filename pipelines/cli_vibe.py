@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-HOME_ENV = "CINE_HOME"
+from pipelines.resources import home_from
 
 
 def register(subparsers) -> None:
@@ -28,7 +27,7 @@ def register(subparsers) -> None:
 
 
 def cmd_vibe(args: argparse.Namespace) -> int:
-    home = Path(args.home or os.environ.get(HOME_ENV) or ".cineaesthete").expanduser().resolve()
+    home = Path(home_from(args.home)).expanduser().resolve()
     record = home / "tables" / "vibe_index.json"
     if not record.exists():
         print(f"cine vibe: no vibe index under {home}; run `cine run` first", file=sys.stderr)

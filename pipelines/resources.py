@@ -11,7 +11,16 @@ from pydantic import Field
 from pipelines.postgres import Publisher, embedded_url, mask_password
 
 DEFAULT_HOME = ".cineaesthete"
+HOME_ENV = "CINE_HOME"
 POSTGRES_URL_ENV = "CINE_POSTGRES_URL"
+
+
+def home_from(arg: str | None) -> str:
+    """The home folder a command uses: ``--home``, else ``$CINE_HOME``, else the default.
+
+    Read when a command runs, never at import.
+    """
+    return arg or os.environ.get(HOME_ENV) or DEFAULT_HOME
 
 
 class CineHome(dg.ConfigurableResource):

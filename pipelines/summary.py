@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from ml.recommend import display_title
+from ml.recommend import display_titles
 from pipelines.resources import CineHome, PostgresResource
 
 SAMPLE_USERS = 6
@@ -257,7 +257,7 @@ def _sample(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
         .sample(min(SAMPLE_USERS, recs["user_id"].n_unique()), seed=7)
         .sort()
     )
-    titles = movies.select("item_id", display_title(pl.col("title")).alias("title"), "year")
+    titles = movies.select("item_id", display_titles(pl.col("title")).alias("title"), "year")
     out = []
     for user in users.to_list():
         mine = ratings.filter(pl.col("user_id") == user)

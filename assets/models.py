@@ -44,7 +44,7 @@ def als_model(
 
 class TuningConfig(dg.Config):
     models: list[str] = Field(
-        default=["popularity", "itemknn", "rp3beta", "als", "bpr", "ease"],
+        default=["popularity", "itemknn", "rp3beta", "als", "bpr", "ease", "ease_sessions"],
         description=f"Models to search; available: {', '.join(SEARCH_SPACES)} "
         "(multvae is slow on CPU: add it for the tuning job or on a GPU).",
     )
@@ -105,7 +105,7 @@ def recommender_model(
 ) -> dg.Output[Recommender]:
     """The selected model, trained on all ratings; its validation metrics travel with it."""
     model = build(model_selection["model"], model_selection["params"], seed=42)
-    model.fit(user_item_matrix.matrix)
+    model.fit_interactions(user_item_matrix)
     model.metrics = dict(model_selection["validation"])
     context.log.info(
         f"selected {model.name} {model_selection['params']}: validation NDCG@10 "

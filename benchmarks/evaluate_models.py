@@ -6,12 +6,13 @@ Protocols: per-user stratified 75/25 (seed 42, Microsoft Recommenders' protocol)
 per-user leave-last-out by time; full ranking over all items. For ML-100K the stratified
 EASE row is also measured on Microsoft Recommenders' own splitter
 (``python_stratified_split``, read from the ``recommenders`` wheel) to compare with their
-published table.
+published table, next to the model our own validation-split selection picks there.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -31,6 +32,7 @@ from ml.evaluation import (
     evaluate_rating_predictor,
     make_split,
     svd_item_vectors,
+    tune,
 )
 from ml.interactions import build_interactions
 
@@ -139,6 +141,66 @@ def markdown(table: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def ms_section(cache: Path) -> list[str]:
+    """ML-100K on Microsoft's splitter: EASE, and the model our own selection picks.
+
+    The selection is the pipeline's: ``tune`` on a validation split carved from the training
+    part only, best validation NDCG@10 wins; the test part is touched once, afterwards.
+    """
+    data = load_dataset("ml-100k", cache=cache)
+    split = ms_split(data.ratings, cache)
+    candidates = ["ease", "ease_sessions", "rp3beta", "itemknn", "als"]
+    tuned = tune(split.train_frame, models=candidates, budget_seconds=1e9)
+    best = (
+        tuned.filter(pl.col("ndcg@10").is_not_null())
+        .sort("ndcg@10", descending=True)
+        .row(0, named=True)
+    )
+    rows = [
+        ("EASE (l2=500)", evaluate_model("ease", SEARCH_SPACES["ease"][0], split)),
+        (
+            f"selected: `{best['model']}` {best['params']} (validation NDCG@10 "
+            f"{best['ndcg@10']:.4f})",
+            evaluate_model(best["model"], json.loads(best["params"]), split),
+        ),
+    ]
+    lines = [
+        "",
+        "## ML-100K on Microsoft Recommenders' own stratified splitter",
+        "",
+        "Split by `python_stratified_split(ratio=0.75, seed=42)` from the `recommenders` wheel. "
+        f"The selected model is chosen among {', '.join(candidates)} (every configuration of "
+        "their search spaces) on a validation split of the training part only, as the "
+        "`model_tuning` asset does.",
+        "",
+        "| model | ndcg@10 | map@10 | precision@10 | recall@10 | coverage | novelty |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in rows:
+        lines.append(
+            f"| {label} | {r['ndcg@10']:.4f} | {r['map@10']:.4f} | {r['precision@10']:.4f} | "
+            f"{r['recall@10']:.4f} | {r['coverage']:.4f} | {r['novelty']:.3f} |"
+        )
+        print(f"ML-100K, Microsoft split, {label}: NDCG@10 {r['ndcg@10']:.4f}", flush=True)
+    lines += [
+        "",
+        "Their published table's best is BiVAE at NDCG@10 0.475; the goal of issue 3 is 0.50.",
+        "",
+        "Validation table of the selection:",
+        "",
+        markdown_tuning(tuned),
+    ]
+    return lines
+
+
+def markdown_tuning(tuned: pl.DataFrame) -> str:
+    ranked = tuned.filter(pl.col("ndcg@10").is_not_null()).sort("ndcg@10", descending=True)
+    lines = ["| model | params | validation ndcg@10 |", "|---|---|---|"]
+    for model, params, ndcg in ranked.select("model", "params", "ndcg@10").iter_rows():
+        lines.append(f"| {model} | `{params}` | {ndcg:.4f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/model_benchmark.md")
@@ -170,19 +232,7 @@ def main() -> None:
                     f"{rating['mae']:.4f}; global-mean baseline RMSE "
                     f"{rating['rmse_global_mean']:.4f}.",
                 ]
-    data = load_dataset("ml-100k", cache=cache)
-    split = ms_split(data.ratings, cache)
-    ease = evaluate_model("ease", SEARCH_SPACES["ease"][0], split)
-    parts += [
-        "",
-        "## ML-100K on Microsoft Recommenders' own stratified splitter",
-        "",
-        f"EASE (l2=500): NDCG@10 {ease['ndcg@10']:.4f}, MAP@10 {ease['map@10']:.4f}, "
-        f"P@10 {ease['precision@10']:.4f}, R@10 {ease['recall@10']:.4f}, coverage "
-        f"{ease['coverage']:.4f}, novelty {ease['novelty']:.3f}.",
-        "",
-        "Their published table's best is BiVAE at NDCG@10 0.475.",
-    ]
+    parts += ms_section(cache)
     Path(args.out).write_text("\n".join(parts) + "\n")
     print(f"written {args.out}")
 

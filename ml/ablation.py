@@ -70,7 +70,7 @@ def run_ablation(
     import json
 
     best_params = json.loads(best["params"])
-    single = build(best["model"], best_params, seed=seed).fit(split.train.matrix)
+    single = build(best["model"], best_params, seed=seed).fit_interactions(split.train)
     single_items = single.recommend(split.train.matrix, 10)[0]
     rows.append(
         _row(

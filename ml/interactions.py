@@ -25,11 +25,16 @@ class Interactions:
         MovieLens user id of each row, sorted ascending.
     item_ids : np.ndarray, shape (n_items,), int64
         MovieLens movie id of each column, sorted ascending.
+    sessions : scipy.sparse.csr_matrix, shape (n_sessions, n_items), float32, optional
+        One row per rating session: the ratings one user stored in the same second, which
+        MovieLens saves for one page of its rating screen. Same values as ``matrix``; None
+        when the ratings had no timestamps.
     """
 
     matrix: sp.csr_matrix
     user_ids: np.ndarray
     item_ids: np.ndarray
+    sessions: sp.csr_matrix | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -56,14 +61,18 @@ class Interactions:
         sp.save_npz(path / "matrix.npz", self.matrix)
         np.save(path / "user_ids.npy", self.user_ids)
         np.save(path / "item_ids.npy", self.item_ids)
+        if self.sessions is not None:
+            sp.save_npz(path / "sessions.npz", self.sessions)
         (path / "shape.json").write_text(json.dumps({"shape": list(self.shape), "nnz": self.nnz}))
 
     @classmethod
     def load(cls, path: Path) -> Interactions:
+        sessions = path / "sessions.npz"
         return cls(
             matrix=sp.load_npz(path / "matrix.npz").tocsr(),
             user_ids=np.load(path / "user_ids.npy"),
             item_ids=np.load(path / "item_ids.npy"),
+            sessions=sp.load_npz(sessions).tocsr() if sessions.exists() else None,
         )
 
 
@@ -96,7 +105,8 @@ def build_interactions(
     Returns
     -------
     Interactions
-        ``matrix`` of shape (len(user_ids), len(item_ids)).
+        ``matrix`` of shape (len(user_ids), len(item_ids)); ``sessions`` when ``ratings``
+        has a ``timestamp`` column.
     """
     missing = [c for c in ("user_id", "item_id", "rating") if c not in ratings.columns]
     if missing:
@@ -115,7 +125,32 @@ def build_interactions(
     values = ratings["rating"].to_numpy().astype(np.float32)
     matrix = sp.csr_matrix((values, (rows, cols)), shape=(len(user_ids), len(item_ids)))
     matrix.sort_indices()
-    return Interactions(matrix=matrix, user_ids=user_ids, item_ids=item_ids)
+    sessions = None
+    if "timestamp" in ratings.columns:
+        sessions = rating_sessions(rows, cols, values, ratings["timestamp"], len(item_ids))
+    return Interactions(matrix=matrix, user_ids=user_ids, item_ids=item_ids, sessions=sessions)
+
+
+def rating_sessions(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, timestamps: pl.Series, n_items: int
+) -> sp.csr_matrix:
+    """Session x item matrix: one row per (user, second) in which ratings were stored.
+
+    Datetime timestamps are truncated to the second; integer ones are taken as seconds. A
+    rating without a timestamp is a session of its own.
+    """
+    if timestamps.dtype.is_temporal():
+        timestamps = timestamps.dt.epoch("s")
+    missing = timestamps.is_null().to_numpy()
+    seconds = timestamps.cast(pl.Int64).fill_null(0).to_numpy()
+    seconds = np.where(missing, -1 - np.arange(len(seconds)), seconds)
+    keys = np.stack([np.asarray(rows, dtype=np.int64), seconds])
+    _, session = np.unique(keys, axis=1, return_inverse=True)
+    session = session.ravel()
+    n_sessions = int(session.max()) + 1 if len(session) else 0
+    out = sp.csr_matrix((values, (session, cols)), shape=(n_sessions, n_items), dtype=np.float32)
+    out.sort_indices()
+    return out
 
 
 def confidence(matrix: sp.csr_matrix, *, alpha: float, scheme: str = "linear") -> sp.csr_matrix:

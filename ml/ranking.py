@@ -218,7 +218,7 @@ def fit_hybrid(
     from sklearn.linear_model import LogisticRegression
 
     split = make_split(ratings, "stratified", seed=seed)
-    model = build(base_model, base_params, seed=seed).fit(split.train.matrix)
+    model = build(base_model, base_params, seed=seed).fit_interactions(split.train)
     items = ItemSide.build(split.train, emb, movies, sentiment)
     ctx = RankingContext.build(model, split.train, split.train_frame, items, params, seed)
     xs, ys, groups = [], [], []

@@ -146,7 +146,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         return 2
     params = json.loads(args.params) if args.params else None
     x = build_interactions(train)
-    model = build(args.model, params, seed=args.seed).fit(x.matrix)
+    model = build(args.model, params, seed=args.seed).fit_interactions(x)
     items, scores = model.recommend(x.matrix, args.k)
     n_users = x.shape[0]
     keep = items >= 0
@@ -307,7 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--k", type=int, default=10)
     rec.add_argument("--out", required=True, help="output Parquet")
     rec.add_argument(
-        "--model", default="ease", help="als, bpr, ease, itemknn, multvae, popularity or rp3beta"
+        "--model",
+        default="ease",
+        help="als, bpr, ease, ease_sessions, itemknn, multvae, popularity or rp3beta",
     )
     rec.add_argument("--params", help="model parameters as JSON, e.g. '{\"l2\": 500}'")
     rec.add_argument("--seed", type=int, default=42)

@@ -2,7 +2,13 @@
 
 from ml.models.als import AlsModel, BprModel
 from ml.models.base import Recommender
-from ml.models.neighbours import EaseModel, ItemKnnModel, PopularityModel, Rp3BetaModel
+from ml.models.neighbours import (
+    EaseModel,
+    EaseSessionsModel,
+    ItemKnnModel,
+    PopularityModel,
+    Rp3BetaModel,
+)
 from ml.models.vae import MultVaeModel
 
 MODELS: dict[str, type[Recommender]] = {
@@ -14,6 +20,7 @@ MODELS: dict[str, type[Recommender]] = {
         AlsModel,
         BprModel,
         EaseModel,
+        EaseSessionsModel,
         MultVaeModel,
     )
 }

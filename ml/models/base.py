@@ -75,6 +75,8 @@ class Recommender:
     Params: ClassVar[type] = type(None)
     #: False for models whose lists cannot be traced to the user's own ratings.
     explainable: ClassVar[bool] = True
+    #: True for models that also learn from ``Interactions.sessions``.
+    uses_sessions: ClassVar[bool] = False
 
     def __init__(self, params=None, *, seed: int = 42, use_gpu: bool | None = None):
         self.params = params if params is not None else self.Params()
@@ -85,16 +87,31 @@ class Recommender:
         self.metrics: dict[str, float] = {}
         self.n_items = 0
 
-    def fit(self, x: sp.csr_matrix) -> Recommender:
-        """Train on ``x`` (n_users, n_items): explicit ratings; any stored value is seen."""
+    def fit(self, x: sp.csr_matrix, *, sessions: sp.csr_matrix | None = None) -> Recommender:
+        """Train on ``x`` (n_users, n_items): explicit ratings; any stored value is seen.
+
+        ``sessions`` (n_sessions, n_items) are the same ratings grouped by rating session
+        (``Interactions.sessions``); only models with ``uses_sessions`` read them.
+        """
         x = sp.csr_matrix(x, dtype=np.float32)
         self.n_items = x.shape[1]
         started = time.perf_counter()
-        self._fit(x)
+        if self.uses_sessions:
+            if sessions is not None and sessions.shape[1] != x.shape[1]:
+                raise ValueError(
+                    f"sessions have {sessions.shape[1]} items, the ratings {x.shape[1]}"
+                )
+            self._fit(x, sessions)
+        else:
+            self._fit(x)
         self.train_seconds = time.perf_counter() - started
         return self
 
-    def _fit(self, x: sp.csr_matrix) -> None:
+    def fit_interactions(self, data) -> Recommender:
+        """``fit`` on an ``ml.interactions.Interactions``: its matrix and its sessions."""
+        return self.fit(data.matrix, sessions=data.sessions)
+
+    def _fit(self, x: sp.csr_matrix, *args) -> None:
         raise NotImplementedError
 
     def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:

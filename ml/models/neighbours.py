@@ -1,4 +1,5 @@
-"""Neighbourhood and linear item-item models: popularity, ItemKNN, RP3beta and EASE."""
+"""Neighbourhood and linear item-item models: popularity, ItemKNN, RP3beta, EASE and EASE
+over rating sessions."""
 
 from __future__ import annotations
 
@@ -134,6 +135,18 @@ class EaseParams:
     l2: float = 500.0
 
 
+def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
+    """EASE's closed form for a Gram matrix: ``B = I - P / diag(P)``, ``P = (G + l2 I)^-1``."""
+    import torch
+
+    g = torch.from_numpy(np.asarray(gram, dtype=np.float64))
+    g += l2 * torch.eye(g.shape[0], dtype=torch.float64)
+    inv = torch.linalg.inv(g)
+    b = -inv / torch.diagonal(inv)
+    b.fill_diagonal_(0.0)
+    return b.to(torch.float32).numpy()
+
+
 class EaseModel(ItemItemModel):
     """EASE^R (Steck 2019): closed-form linear autoencoder with a zero diagonal.
 
@@ -144,12 +157,65 @@ class EaseModel(ItemItemModel):
     Params = EaseParams
 
     def _fit(self, x: sp.csr_matrix) -> None:
-        import torch
-
         xb = binary(x)
-        gram = torch.from_numpy((xb.T @ xb).toarray().astype(np.float64))
-        gram += self.params.l2 * torch.eye(gram.shape[0], dtype=torch.float64)
-        inv = torch.linalg.inv(gram)
-        b = -inv / torch.diagonal(inv)
-        b.fill_diagonal_(0.0)
-        self.weights = b.to(torch.float32).numpy()
+        self.weights = ease_weights((xb.T @ xb).toarray(), self.params.l2)
+
+
+@dataclass(frozen=True)
+class EaseSessionsParams:
+    l2: float = 400.0
+    #: Input value of a rating r is ``1 + rating_weight * (r - rating_mid)``.
+    rating_weight: float = 0.1
+    rating_mid: float = 3.0
+    #: Weight of the rating-session rows next to the user rows.
+    session_weight: float = 1.25
+
+
+class EaseSessionsModel(ItemItemModel):
+    """EASE over users and rating sessions, with rating-weighted inputs.
+
+    MovieLens stores each page of its rating screen with one timestamp, so the ratings one
+    user stored in the same second were shown together. Those sessions are added as extra
+    rows next to the user rows (weighted by ``session_weight``), so items shown together
+    weigh more in the item-item weights than items merely rated by the same person. Inputs
+    are rating-weighted: a 5 counts a bit more than a 1, but every rating still counts as
+    seen, because the test sets ask which movies a user rates, not how highly.
+
+    Measured on ML-100K with Microsoft Recommenders' stratified split, parameters chosen on a
+    validation split carved from the training data: NDCG@10 0.493 against 0.480 for plain
+    EASE (docs/model_benchmark.md). Without sessions (no timestamps) it is rating-weighted
+    EASE, and ``describe()`` says so.
+    """
+
+    name = "ease_sessions"
+    Params = EaseSessionsParams
+    uses_sessions = True
+
+    def _weighted(self, x: sp.csr_matrix) -> sp.csr_matrix:
+        out = sp.csr_matrix(x, dtype=np.float32, copy=True)
+        p = self.params
+        out.data = np.maximum(1.0 + p.rating_weight * (out.data - p.rating_mid), 0.0)
+        return out.astype(np.float32)
+
+    sessions_used = False
+
+    def _fit(self, x: sp.csr_matrix, sessions: sp.csr_matrix | None) -> None:
+        rows = self._weighted(x)
+        self.sessions_used = bool(sessions is not None and sessions.shape[0] > 0)
+        if self.sessions_used:
+            stacked = sp.vstack([rows, self._weighted(sessions) * self.params.session_weight])
+            rows = stacked.tocsr()
+        self.weights = ease_weights((rows.T @ rows).toarray(), self.params.l2)
+
+    def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._weighted(x[rows]) @ self.weights)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "sessions_used": self.sessions_used}
+
+    def _state(self):
+        return {**super()._state(), "sessions_used": np.array(self.sessions_used)}
+
+    def _set_state(self, state):
+        self.sessions_used = bool(state.pop("sessions_used"))
+        super()._set_state(state)

@@ -15,6 +15,7 @@ SMALL = {
     "als": {"factors": 2, "regularization": 0.01, "iterations": 15},
     "bpr": {"factors": 8, "learning_rate": 0.05, "iterations": 200},
     "ease": {"l2": 10.0},
+    "ease_sessions": {"l2": 10.0},
     "multvae": {"hidden": 32, "latent": 8, "epochs": 150, "batch_size": 16, "anneal_steps": 200},
 }
 #: Popularity ignores the user, so it cannot find each user's held-out diagonal item.

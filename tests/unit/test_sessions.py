@@ -1,0 +1,90 @@
+"""Rating sessions: how they are built from timestamps and what they teach EASE."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ml.interactions import Interactions, build_interactions
+from ml.models import Recommender, build
+
+
+def frame(rows) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "user_id": pl.Int64,
+            "item_id": pl.Int64,
+            "rating": pl.Float64,
+            "timestamp": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def test_sessions_group_one_users_ratings_of_the_same_second(tmp_path) -> None:
+    data = build_interactions(
+        frame(
+            [
+                (1, 10, 4.0, 100),
+                (1, 11, 2.0, 100),
+                (1, 12, 5.0, 160),
+                (2, 10, 3.0, 100),  # same second, other user: another session
+                (2, 11, 1.0, None),  # no timestamp: a session of its own
+                (2, 12, 4.0, None),
+            ]
+        )
+    )
+    s = data.sessions.toarray()
+    assert s.shape == (5, 3)
+    assert sorted(map(tuple, s.tolist())) == sorted(
+        [(4.0, 2.0, 0.0), (0.0, 0.0, 5.0), (3.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 4.0)]
+    )
+    assert s.sum() == data.matrix.sum()
+    data.save(tmp_path / "x")
+    back = Interactions.load(tmp_path / "x")
+    assert (back.sessions != data.sessions).nnz == 0
+
+
+def test_no_timestamps_no_sessions() -> None:
+    data = build_interactions(pl.DataFrame({"user_id": [1], "item_id": [2], "rating": [3.0]}))
+    assert data.sessions is None
+
+
+def pages(n_users: int = 60, seed: int = 0) -> pl.DataFrame:
+    """Every user rates items 0-1 on one page and 2-3 on another; item 4 is rated with
+    either page at random, so only the page tells which items belong together."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        with_first = rng.random() < 0.5
+        rows += [(u, 0, 4.0, 1), (u, 1, 4.0, 1), (u, 2, 4.0, 2), (u, 3, 4.0, 2)]
+        rows.append((u, 4, 4.0, 1 if with_first else 2))
+        rows += [(u, 5 + (u % 3), 4.0, 3)]
+    return frame(rows)
+
+
+def test_session_rows_tie_items_of_one_page_together() -> None:
+    data = build_interactions(pages())
+    plain = build("ease_sessions", {"l2": 5.0, "session_weight": 0.0}).fit_interactions(data)
+    paged = build("ease_sessions", {"l2": 5.0, "session_weight": 1.0}).fit_interactions(data)
+    assert paged.sessions_used
+    # Items 0 and 1 always share a page, 0 and 2 never: only the session rows tell them apart.
+    assert plain.weights[0, 1] == pytest.approx(plain.weights[0, 2], rel=1e-4)
+    assert paged.weights[0, 1] > paged.weights[0, 2] + 0.01
+
+
+def test_sessions_used_survives_save_and_load(tmp_path) -> None:
+    data = build_interactions(pages())
+    model = build("ease_sessions").fit_interactions(data)
+    model.save(tmp_path / "m")
+    loaded = Recommender.load(tmp_path / "m")
+    assert loaded.describe()["sessions_used"] is True
+    assert build("ease_sessions").fit(data.matrix).describe()["sessions_used"] is False
+
+
+def test_sessions_with_another_catalogue_are_refused() -> None:
+    data = build_interactions(pages())
+    with pytest.raises(ValueError, match="sessions have"):
+        build("ease_sessions").fit(data.matrix, sessions=data.sessions[:, :3])

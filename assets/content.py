@@ -1,4 +1,5 @@
-"""Content: movie metadata (OMDb, TMDb when configured), embeddings, similarity, cold start."""
+"""Content: movie metadata and reviews (OMDb, TMDb when configured), embeddings, similarity,
+cold start."""
 
 import time
 
@@ -9,7 +10,7 @@ from pydantic import Field
 from ml.coldstart import ColdStart, popularity_of
 from ml.content import ContentEmbeddings, embed_items, item_texts, similarity_table
 from ml.metadata import join_omdb, with_tmdb
-from ml.tmdb import fetch_records
+from ml.tmdb import REVIEW_SCHEMA, fetch_records
 from pipelines.resources import CineHome
 from pipelines.tmdb_resource import TmdbResource
 
@@ -34,17 +35,20 @@ class SimilarityConfig(dg.Config):
     outs={
         "movie_metadata": dg.AssetOut(description="Movies with director, writer, cast, …"),
         "metadata_unmatched": dg.AssetOut(description="Movies no metadata matched, with why."),
+        "tmdb_reviews": dg.AssetOut(description="TMDb reviews of the movies, as written."),
     },
     group_name=GROUP,
 )
 def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb: TmdbResource):
-    """OMDb facts joined by normalised title ± 1 year; TMDb overview/keywords when keyed."""
+    """OMDb facts joined by normalised title ± 1 year; TMDb facts and reviews when keyed."""
     joined = join_omdb(movies)
     metadata, tmdb_note = joined.metadata, "not configured (offline OMDb source only)"
+    reviews, capped = pl.DataFrame(schema=REVIEW_SCHEMA), 0
     client = tmdb.client()
     if client is not None:
-        records, failures = fetch_records(client, metadata)
+        records, reviews, failures = fetch_records(client, metadata, review_pages=tmdb.review_pages)
         metadata = with_tmdb(metadata, records)
+        capped = records.filter(pl.col("reviews_total") > pl.col("n_reviews")).height
         tmdb_note = (
             f"{records.height} movies enriched, {len(failures)} failed, "
             f"{client.requests_sent} requests, {client.cache_hits} cache hits"
@@ -69,6 +73,17 @@ def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb
             "by_reason": dg.MetadataValue.json(
                 dict(joined.unmatched.group_by("reason").len().sort("len").tail(10).iter_rows())
             ),
+        },
+    )
+    yield dg.Output(
+        reviews,
+        output_name="tmdb_reviews",
+        metadata={
+            "dagster/row_count": reviews.height,
+            "movies": reviews["item_id"].n_unique(),
+            "movies_capped": capped,
+            "max_pages": tmdb.review_pages,
+            "tmdb": tmdb_note,
         },
     )
 

@@ -8,6 +8,7 @@ import polars as pl
 from pydantic import Field
 
 from ml.minilm import embed_texts
+from ml.movie_reviews import tmdb_movie_reviews, union_movie_reviews
 from ml.movie_sentiment import movie_sentiment as aggregate_movies
 from ml.movie_sentiment import score_sentences
 from ml.reviews import (
@@ -53,8 +54,9 @@ class ModelCardConfig(dg.Config):
 class MovieReviewsConfig(dg.Config):
     path: str = Field(
         default="",
-        description="CSV or Parquet with movie_id,text[,author,date,review_id]; empty: no "
-        "movie-linked reviews are scored (none are invented).",
+        description="CSV or Parquet with movie_id,text[,author,date,review_id], read besides "
+        "the TMDb reviews (fetched when TMDB_API_KEY is set); with neither, no movie-linked "
+        "reviews are scored (none are invented).",
     )
 
 
@@ -161,24 +163,31 @@ def sentiment_model_card(
 
 @dg.multi_asset(
     outs={
-        "movie_reviews": dg.AssetOut(description="Clean movie-linked reviews."),
+        "movie_reviews": dg.AssetOut(description="Clean movie-linked reviews, each once."),
         "movie_review_quarantine": dg.AssetOut(description="Rejected movie reviews, reasons."),
     },
     group_name=GROUP,
 )
-def movie_review_source(config: MovieReviewsConfig):
-    """Movie-linked reviews from the configured file; none when no file is configured."""
-    if not config.path:
-        raw = empty_movie_reviews()
+def movie_review_source(config: MovieReviewsConfig, tmdb_reviews: pl.DataFrame):
+    """Movie-linked reviews from the configured file and from TMDb, cleaned and de-duplicated."""
+    sources = {
+        "file": read_movie_reviews(config.path) if config.path else empty_movie_reviews(),
+        "tmdb": tmdb_movie_reviews(tmdb_reviews),
+    }
+    clean, bad, counts = union_movie_reviews(sources)
+    if not config.path and tmdb_reviews.is_empty():
         note = "no movie-linked review source configured: nothing scored, nothing invented"
     else:
-        raw = read_movie_reviews(config.path)
-        note = f"read {config.path}"
-    clean, bad = clean_reviews(raw, labelled=False)
+        note = "; ".join(f"{name}: {c['kept']} of {c['read']} kept" for name, c in counts.items())
     yield dg.Output(
         clean,
         output_name="movie_reviews",
-        metadata={"dagster/row_count": clean.height, "source": note},
+        metadata={
+            "dagster/row_count": clean.height,
+            "source": note,
+            "path": config.path or "none",
+            "by_source": dg.MetadataValue.json(counts),
+        },
     )
     yield dg.Output(
         bad,

@@ -17,6 +17,7 @@ import polars as pl
 from ml.content import ContentEmbeddings
 from ml.metadata import display_title
 from ml.models.base import Recommender
+from ml.movie_reviews import by_item
 from ml.recommend import liked_items
 
 EXPLANATION_SCHEMA = {
@@ -180,16 +181,18 @@ def with_review_clause(
     """
     if sentiment_weight <= 0 or movie_sentiment.is_empty():
         return recs
-    facts = movie_sentiment.filter(
-        (pl.col("sentiment_feature") > 0) & (pl.col("n_reviews") >= min_reviews)
-    ).select(
-        pl.col("movie_id").cast(pl.Int64).alias("item_id"),
-        pl.format(
-            " Reviewers liked it: {}% positive in {} reviews.",
-            # floor(x + 0.5): the same rounding the truth check recomputes.
-            (pl.col("share_positive") * 100 + 0.5).floor().cast(pl.Int64),
-            pl.col("n_reviews"),
-        ).alias("_review"),
+    facts = (
+        by_item(movie_sentiment)
+        .filter((pl.col("sentiment_feature") > 0) & (pl.col("n_reviews") >= min_reviews))
+        .select(
+            "item_id",
+            pl.format(
+                " Reviewers liked it: {}% positive in {} reviews.",
+                # floor(x + 0.5): the same rounding the truth check recomputes.
+                (pl.col("share_positive") * 100 + 0.5).floor().cast(pl.Int64),
+                pl.col("n_reviews"),
+            ).alias("_review"),
+        )
     )
     out = recs.join(facts, on="item_id", how="left")
     return out.with_columns(

@@ -25,6 +25,7 @@ from ml.ltr import coordinate_ascent, pad_groups
 from ml.metrics import ranking_metrics
 from ml.models import build
 from ml.models.base import Recommender
+from ml.movie_reviews import by_item
 
 FEATURES = ("cf", "cf_rank", "cf2", "content", "popularity", "recency", "era_gap", "sentiment")
 #: The second CF model whose score is one more feature (an independent view of the matrix).
@@ -67,7 +68,7 @@ class ItemSide:
         senti = np.zeros(len(ids))
         if sentiment is not None and sentiment.height:
             s = ids.join(
-                sentiment.select(pl.col("movie_id").alias("item_id"), "sentiment_feature"),
+                by_item(sentiment).select("item_id", "sentiment_feature"),
                 on="item_id",
                 how="left",
             )

@@ -10,7 +10,8 @@ Sources of labelled reviews (columns ``id, label, text``; label 1 positive, 0 ne
 
 Every text passes ``clean_reviews``: HTML is stripped, mojibake repaired, whitespace folded,
 huge texts truncated (and marked), and texts that are empty, not valid UTF-8 or not English
-go to a quarantine frame with their reason. Nothing is dropped silently.
+go to a quarantine frame with their reason. Nothing is dropped silently. Movie-linked
+reviews (``ml.movie_reviews``) have their Markdown marks stripped as well.
 """
 
 from __future__ import annotations
@@ -63,7 +64,20 @@ QUARANTINE_SCHEMA = {
 _LABELS = {"1": 1, "pos": 1, "positive": 1, "0": 0, "-1": 0, "neg": 0, "negative": 0}
 _TAG = re.compile(r"<[^>]{0,200}>")
 _BREAK = re.compile(r"<\s*(br|/p|p)\b[^>]*>", re.IGNORECASE)
+# Inline tags sit inside words ("<em>rain</em>-soaked"): they go without a space.
+_INLINE = re.compile(
+    r"</?\s*(a|b|i|em|strong|u|s|span|del|ins|mark|small|sub|sup|code)\b[^>]{0,200}>",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"[ \t\r\f\v]+")
+# Markdown as review sites write it: links and images keep their words, emphasis and code
+# marks go, heading/quote/rule/bullet marks at a line's start go. Word-internal underscores
+# and lone asterisks ("5 * 3") stay.
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\s]{0,500}(?:\s+\"[^\"\n]*\")?\)")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{1,3})(?=\S)([^\n]+?)(?<=\S)\1(?![\w*])")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+_MD_LINE = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+)", re.MULTILINE)
+_MD_RULE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)
 
 
 class ReviewSourceError(ValueError):
@@ -205,19 +219,45 @@ def _frame(source: str, rows: list[tuple[str, str, str | None, bool]]) -> pl.Dat
     )
 
 
-def clean_text(text: str, *, max_chars: int = MAX_CHARS) -> tuple[str, list[str]]:
-    """``(clean, actions)``: HTML stripped, entities and mojibake fixed, whitespace folded.
+def strip_markdown(text: str) -> str:
+    """``text`` without Markdown marks: ``[words](url)`` → ``words``, ``**bold**`` → ``bold``,
+    and heading, quote, rule and bullet marks at the start of a line removed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_RULE.sub("", text)
+    text = _MD_LINE.sub("", text)
+    text = _MD_CODE.sub(r"\1", text)
+    for _ in range(3):  # nested emphasis, e.g. ***bold italic*** or **_both_**
+        text, n = _MD_EMPHASIS.subn(r"\2", text)
+        if not n:
+            break
+    return text
 
-    ``actions`` names what was done (``html``, ``fixed_encoding``, ``truncated``).
+
+def clean_text(
+    text: str, *, max_chars: int = MAX_CHARS, markdown: bool = False
+) -> tuple[str, list[str]]:
+    """``(clean, actions)``: HTML stripped, entities and mojibake fixed, whitespace folded,
+    and with ``markdown`` its marks stripped too.
+
+    ``actions`` names what was done (``html``, ``markdown``, ``fixed_encoding``,
+    ``truncated``).
     """
     import ftfy
 
     actions = []
     if "<" in text and _TAG.search(text):
-        text = _TAG.sub(" ", _BREAK.sub("\n", text))
+        text = _TAG.sub(" ", _INLINE.sub("", _BREAK.sub("\n", text)))
         actions.append("html")
     if "&" in text:
         text = html.unescape(text)
+    if markdown:
+        # Line endings alone are not Markdown: fold them first so they are not recorded.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        stripped = strip_markdown(text)
+        if stripped != text:
+            text = stripped
+            actions.append("markdown")
     fixed = ftfy.fix_text(text, normalization="NFC")
     if fixed != text:
         actions.append("fixed_encoding")
@@ -231,13 +271,19 @@ def clean_text(text: str, *, max_chars: int = MAX_CHARS) -> tuple[str, list[str]
 
 
 def clean_reviews(
-    raw: pl.DataFrame, *, max_chars: int = MAX_CHARS, labelled: bool = True
+    raw: pl.DataFrame,
+    *,
+    max_chars: int = MAX_CHARS,
+    labelled: bool = True,
+    markdown: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split raw rows into ``(clean, quarantine)``; ``len(clean) + len(quarantine) == len(raw)``.
 
     ``clean`` keeps every column of ``raw`` except ``label_raw``/``text``, plus ``text``
     (cleaned), ``label`` (Int8, when ``labelled``), ``n_chars``, ``original_chars``,
     ``truncated`` and ``actions``. ``quarantine`` follows ``QUARANTINE_SCHEMA``.
+    ``markdown`` strips Markdown marks as well (``clean_text``); off for the labelled corpora,
+    whose texts the model card measured as they are.
     """
     keep, bad = [], []
     extra = [c for c in raw.columns if c not in ("label_raw", "text", VALID_UTF8)]
@@ -252,7 +298,7 @@ def clean_reviews(
         if reason is None and (rec.get(VALID_UTF8) is False or "\ufffd" in text):
             reason = NOT_UTF8
         if reason is None:
-            cleaned, actions = clean_text(text, max_chars=max_chars)
+            cleaned, actions = clean_text(text, max_chars=max_chars, markdown=markdown)
             if not cleaned:
                 reason = EMPTY
             else:
@@ -305,10 +351,16 @@ def read_movie_reviews(path: Path | str) -> pl.DataFrame:
     path = Path(path)
     if not path.exists():
         raise ReviewSourceError(f"{path}: no such file")
-    table = read_table(path)
+    return movie_reviews_frame(read_table(path), str(path))
+
+
+def movie_reviews_frame(table: pl.DataFrame, source: str) -> pl.DataFrame:
+    """A table with ``movie_id, text[, author, date, review_id, valid_utf8]`` as raw movie
+    reviews (``empty_movie_reviews``' columns) tagged with ``source``; review ids default to
+    the row number."""
     missing = {"movie_id", "text"} - set(table.columns)
     if missing:
-        raise ReviewSourceError(f"{path}: missing column(s) {sorted(missing)}")
+        raise ReviewSourceError(f"{source}: missing column(s) {sorted(missing)}")
     n = table.height
     optional = [
         table[c].cast(pl.String) if c in table.columns else pl.Series(c, [None] * n, pl.String())
@@ -317,18 +369,20 @@ def read_movie_reviews(path: Path | str) -> pl.DataFrame:
     review_ids = (
         table["review_id"].cast(pl.String)
         if "review_id" in table.columns
-        else pl.Series([str(i) for i in range(n)])
+        else pl.Series([str(i) for i in range(n)], dtype=pl.String())
     )
     frame = pl.DataFrame(
         {
-            "source": [str(path)] * n,
-            "row": list(range(n)),
+            "source": pl.Series([source] * n, dtype=pl.String()),
+            "row": pl.Series(range(n), dtype=pl.Int64()),
             "review_id": review_ids,
             "movie_id": table["movie_id"].cast(pl.String),
             "author": optional[0],
             "date": optional[1],
             "text": table["text"].cast(pl.String),
-            VALID_UTF8: table[VALID_UTF8] if VALID_UTF8 in table.columns else [True] * n,
+            VALID_UTF8: table[VALID_UTF8]
+            if VALID_UTF8 in table.columns
+            else pl.Series([True] * n, dtype=pl.Boolean()),
         }
     )
     return frame.select(empty_movie_reviews().columns)

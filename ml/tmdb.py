@@ -1,10 +1,12 @@
-"""A TMDb v3 client: rate limited, retried with backoff, cached on disk; and its records.
+"""A TMDb v3 client: rate limited, retried with backoff, cached on disk; its records and reviews.
 
 TMDb allows about 40 requests per 10 seconds; the limiter keeps a sliding window of
 request times and waits before the 41st. A 429 (honouring ``Retry-After``), a 5xx or a
 transport error is retried with exponential backoff. Every successful response is cached
 as JSON under ``cache_dir`` keyed by path and parameters (never the key), so a re-run
 makes no request. Tests pass an ``httpx`` transport or a local server's ``base_url``.
+Reviews are read page by page up to a cap and kept as a frame of their own, so the movies'
+records and the reviews the sentiment model scores come from one pass over the API.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from ml.metadata import display_title
 
 BASE_URL = "https://api.themoviedb.org/3"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+#: TMDb serves 20 reviews a page; five pages cover all but the most reviewed films.
+REVIEW_PAGES = 5
+REVIEW_SOURCE = "tmdb"
 
 
 class TmdbError(RuntimeError):
@@ -148,6 +153,20 @@ class TmdbClient:
     def reviews(self, tmdb_id: int, page: int = 1) -> dict:
         return self.get(f"/movie/{tmdb_id}/reviews", page=page)
 
+    def all_reviews(self, tmdb_id: int, max_pages: int = REVIEW_PAGES) -> dict:
+        """Page 1 of the reviews with the results of pages 2.. appended, at most ``max_pages``.
+
+        Later pages are requested only when the payload's ``total_pages`` says there are
+        more; ``total_results`` stays TMDb's count, so a capped movie shows as fewer
+        results than ``total_results``.
+        """
+        first = self.reviews(tmdb_id)
+        results = list(first.get("results", []))
+        last = max(1, min(int(first.get("total_pages") or 1), max_pages))
+        for page in range(2, last + 1):
+            results += self.reviews(tmdb_id, page).get("results", [])
+        return {**first, "results": results}
+
     def find_imdb(self, imdb_id: str) -> int | None:
         """TMDb id of an IMDb id (``tt0133093``), or None."""
         found = self.get(f"/find/{imdb_id}", external_source="imdb_id")["movie_results"]
@@ -159,14 +178,14 @@ class TmdbClient:
         results = self.get("/search/movie", **params)["results"]
         return int(results[0]["id"]) if results else None
 
-    def movie(self, tmdb_id: int) -> dict:
-        """One flat record: ``movie_record`` of the five endpoints."""
+    def movie(self, tmdb_id: int, review_pages: int = REVIEW_PAGES) -> dict:
+        """One flat record: ``movie_record`` of the five endpoints (reviews: every page read)."""
         return movie_record(
             self.details(tmdb_id),
             self.credits(tmdb_id),
             self.keywords(tmdb_id),
             self.videos(tmdb_id),
-            self.reviews(tmdb_id),
+            self.all_reviews(tmdb_id, review_pages),
         )
 
 
@@ -208,9 +227,17 @@ def movie_record(details: dict, credits: dict, keywords: dict, videos: dict, rev
             if v.get("site") == "YouTube" and v.get("type") == "Trailer"
         ],
         "reviews": [
-            {"author": r.get("author"), "content": r.get("content"), "url": r.get("url")}
+            {
+                "id": r.get("id"),
+                "author": r.get("author"),
+                "content": r.get("content"),
+                "created_at": r.get("created_at"),
+                "url": r.get("url"),
+                "rating": (r.get("author_details") or {}).get("rating"),
+            }
             for r in reviews.get("results", [])
         ],
+        "reviews_total": reviews.get("total_results", len(reviews.get("results", []))),
     }
 
 
@@ -225,17 +252,34 @@ RECORD_SCHEMA = {
     "keywords": pl.List(pl.String),
     "trailer_keys": pl.List(pl.String),
     "n_reviews": pl.Int64,
+    "reviews_total": pl.Int64,
+}
+#: One row per TMDb review; ``text`` is TMDb's raw content (Markdown, sometimes HTML).
+REVIEW_SCHEMA = {
+    "item_id": pl.Int64,
+    "tmdb_id": pl.Int64,
+    "review_id": pl.String,
+    "author": pl.String,
+    "rating": pl.Float64,
+    "created_at": pl.String,
+    "url": pl.String,
+    "text": pl.String,
+    "source": pl.String,
 }
 
 
-def fetch_records(client: TmdbClient, metadata: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
-    """TMDb records for ``metadata`` rows (item_id, title, year, imdb_id).
+def fetch_records(
+    client: TmdbClient, metadata: pl.DataFrame, *, review_pages: int = REVIEW_PAGES
+) -> tuple[pl.DataFrame, pl.DataFrame, list[dict]]:
+    """TMDb records and reviews for ``metadata`` rows (item_id, title, year, imdb_id).
 
-    Looks each movie up by IMDb id when the OMDb join found one, else by title and year.
-    Returns the records frame (``RECORD_SCHEMA``) and one ``{item_id, error}`` per movie that
-    could not be fetched, so a failure is reported, never silently dropped.
+    Looks each movie up by IMDb id when the OMDb join found one, else by title and year, and
+    reads up to ``review_pages`` pages of its reviews. Returns the records frame
+    (``RECORD_SCHEMA``), the reviews frame (``REVIEW_SCHEMA``, texts as TMDb wrote them) and
+    one ``{item_id, error}`` per movie that could not be fetched, so a failure is reported,
+    never silently dropped.
     """
-    rows, failures = [], []
+    rows, reviews, failures = [], [], []
     for item_id, title, year, imdb_id in metadata.select(
         "item_id", "title", "year", "imdb_id"
     ).iter_rows():
@@ -245,7 +289,7 @@ def fetch_records(client: TmdbClient, metadata: pl.DataFrame) -> tuple[pl.DataFr
             if tmdb_id is None:
                 failures.append({"item_id": item_id, "error": "no TMDb match"})
                 continue
-            record = client.movie(tmdb_id)
+            record = client.movie(tmdb_id, review_pages)
         except TmdbError as error:
             failures.append({"item_id": item_id, "error": str(error)})
             continue
@@ -256,4 +300,22 @@ def fetch_records(client: TmdbClient, metadata: pl.DataFrame) -> tuple[pl.DataFr
                 "n_reviews": len(record["reviews"]),
             }
         )
-    return pl.DataFrame(rows, schema=RECORD_SCHEMA), failures
+        reviews += [
+            {
+                "item_id": item_id,
+                "tmdb_id": record["tmdb_id"],
+                "review_id": None if r["id"] is None else str(r["id"]),
+                "author": r["author"],
+                "rating": None if r["rating"] is None else float(r["rating"]),
+                "created_at": r["created_at"],
+                "url": r["url"],
+                "text": r["content"],
+                "source": REVIEW_SOURCE,
+            }
+            for r in record["reviews"]
+        ]
+    return (
+        pl.DataFrame(rows, schema=RECORD_SCHEMA),
+        pl.DataFrame(reviews, schema=REVIEW_SCHEMA),
+        failures,
+    )

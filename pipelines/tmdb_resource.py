@@ -5,7 +5,7 @@ import os
 import dagster as dg
 from pydantic import Field
 
-from ml.tmdb import BASE_URL, TmdbClient
+from ml.tmdb import BASE_URL, REVIEW_PAGES, TmdbClient
 from pipelines.resources import CineHome
 
 TMDB_KEY_ENV = "TMDB_API_KEY"
@@ -24,6 +24,12 @@ class TmdbResource(dg.ConfigurableResource):
     max_requests: int = Field(default=40, description="Requests allowed per window.")
     per_seconds: float = Field(default=10.0, description="Window length in seconds.")
     max_retries: int = Field(default=4, description="Retries on 429, 5xx and network errors.")
+    review_pages: int = Field(
+        default=REVIEW_PAGES,
+        ge=1,
+        description="Most pages of reviews read per movie (20 reviews a page); a page past the "
+        "first is requested only when TMDb says there is one.",
+    )
 
     def resolved_key(self) -> str | None:
         return self.api_key or os.environ.get(TMDB_KEY_ENV) or None

@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 
 from ml.explain import liked_counts
+from ml.movie_reviews import by_item
 
 #: Below this share of movies with metadata, the check warns (content features get thin).
 MIN_MATCH_RATE = 0.6
@@ -27,10 +28,10 @@ def explanations_true(
     reviews = {}
     if sentiment is not None and not sentiment.is_empty():
         reviews = {
-            int(m): (math.floor(share * 100 + 0.5), n)
-            for m, share, n in sentiment.select(
-                "movie_id", "share_positive", "n_reviews"
-            ).iter_rows()
+            m: (math.floor(share * 100 + 0.5), n)
+            for m, share, n in by_item(sentiment)
+            .select("item_id", "share_positive", "n_reviews")
+            .iter_rows()
         }
     rated = {(u, i): r for u, i, r in ratings.select("user_id", "item_id", "rating").iter_rows()}
     credits = {

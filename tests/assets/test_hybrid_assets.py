@@ -41,13 +41,16 @@ def materialized(sample_release: Path, tmp_path_factory):
 
     @dg.asset(group_name="sentiment")
     def movie_sentiment() -> pl.DataFrame:
-        # The default run's situation: no movie-linked reviews, so nothing to weigh.
+        # As movie_sentiment writes it: movie_id is text (review files and TMDb name movies
+        # by text). Reviews for the five most-rated movies and one id outside the catalogue.
+        top = data.ratings.group_by("item_id").len().sort(["len", "item_id"], descending=True)
+        ids = [str(i) for i in top["item_id"].head(5)] + ["tt0062622"]
         return pl.DataFrame(
-            schema={
-                "movie_id": pl.Int64,
-                "n_reviews": pl.Int64,
-                "share_positive": pl.Float64,
-                "sentiment_feature": pl.Float64,
+            {
+                "movie_id": ids,
+                "n_reviews": [12, 9, 30, 4, 15, 40],
+                "share_positive": [0.9, 0.2, 0.75, 1.0, 0.6, 0.8],
+                "sentiment_feature": [0.3, -0.3, 0.2, 0.1, 0.05, 0.2],
             }
         )
 

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from assets import sentiment
+from ml.tmdb import REVIEW_SCHEMA
 from pipelines.cli_sentiment import register
 from pipelines.io_managers import CineIOManager
 from pipelines.resources import CineHome
@@ -23,7 +24,14 @@ _OPS_OF = {
     "sentiment_model_card": {"sentiment_model_card"},
 }
 DEFAULT_RUN = ["review_corpus", "review_quarantine", "sentiment_model"]
-MOVIE_RUN = ["movie_reviews", "movie_review_quarantine", "movie_sentiment"]
+MOVIE_RUN = ["tmdb_reviews", "movie_reviews", "movie_review_quarantine", "movie_sentiment"]
+
+
+@dg.asset(group_name="content")
+def tmdb_reviews() -> pl.DataFrame:
+    """What movie_metadata yields without a TMDb key: no reviews (tests/assets/
+    test_movie_review_sources.py runs the keyed path against the stub server)."""
+    return pl.DataFrame(schema=REVIEW_SCHEMA)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +73,7 @@ def _materialize(home: Path, selection: list[str], config: dict, floor: float = 
     cine_home = CineHome(path=str(home))
     return dg.materialize(
         [
+            tmdb_reviews,
             sentiment.labelled_reviews,
             sentiment.sentiment_model,
             sentiment.movie_review_source,
@@ -108,6 +117,8 @@ def test_default_run_trains_and_scores_no_movies_without_a_source(
     assert movies.height == 0
     meta = result.asset_materializations_for_node("movie_sentiment")[0].metadata
     assert meta["status"].value == "no movie-linked reviews: nothing scored"
+    source = result.asset_materializations_for_node("movie_review_source")[0].metadata
+    assert source["source"].value.startswith("no movie-linked review source configured")
 
 
 def test_movie_reviews_are_scored_per_movie(

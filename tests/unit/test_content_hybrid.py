@@ -210,12 +210,14 @@ def test_review_clause_only_where_sentiment_lifted_the_title() -> None:
     recs = pl.DataFrame(
         {"user_id": [1, 1, 1], "item_id": [10, 20, 30], "reason": ["Because you rated A 5★."] * 3}
     )
+    # movie_id is text, as movie-review files and TMDb give it; an id outside the catalogue
+    # ("tt0062622") joins nothing and breaks nothing.
     sentiment = pl.DataFrame(
         {
-            "movie_id": [10, 20, 30],
-            "n_reviews": [14, 2, 9],
-            "share_positive": [0.82, 1.0, 0.3],
-            "sentiment_feature": [0.21, 0.1, -0.35],
+            "movie_id": ["10", "20", "30", "tt0062622"],
+            "n_reviews": [14, 2, 9, 50],
+            "share_positive": [0.82, 1.0, 0.3, 0.9],
+            "sentiment_feature": [0.21, 0.1, -0.35, 0.3],
         }
     )
     out = with_review_clause(recs, sentiment, sentiment_weight=0.4)
@@ -245,7 +247,7 @@ def test_truth_check_verifies_the_review_clause() -> None:
         }
     )
     sentiment = pl.DataFrame(
-        {"movie_id": [10], "n_reviews": [8], "share_positive": [0.625], "sentiment_feature": [0.1]}
+        {"movie_id": ["10"], "n_reviews": [8], "share_positive": [0.625], "sentiment_feature": [0.1]}
     )
     claimed = with_review_clause(recs, sentiment, sentiment_weight=1.0)
     assert claimed["reason"].item().endswith("63% positive in 8 reviews.")

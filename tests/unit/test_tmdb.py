@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 import pytest
@@ -14,56 +10,13 @@ import pytest
 from ml.tmdb import RateLimiter, TmdbClient, TmdbError, fetch_records
 from pipelines.resources import CineHome
 from pipelines.tmdb_resource import TMDB_KEY_ENV, TmdbResource
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "tmdb"
-ROUTES = {
-    "/3/movie/603": "movie_603.json",
-    "/3/movie/603/credits": "credits_603.json",
-    "/3/movie/603/keywords": "keywords_603.json",
-    "/3/movie/603/videos": "videos_603.json",
-    "/3/movie/603/reviews": "reviews_603.json",
-    "/3/find/tt0133093": "find_tt0133093.json",
-    "/3/search/movie": "search_empty.json",
-}
-
-
-class Stub(BaseHTTPRequestHandler):
-    log: list[tuple[str, dict]] = []
-    failures: dict[str, list[int]] = {}
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        url = urlsplit(self.path)
-        Stub.log.append((url.path, parse_qs(url.query)))
-        queued = Stub.failures.get(url.path)
-        if queued:
-            self._send(queued.pop(0), {"status_message": "Too many requests"}, {"Retry-After": "3"})
-        elif url.path in ROUTES:
-            self._send(200, json.loads((FIXTURES / ROUTES[url.path]).read_text()))
-        else:
-            self._send(404, {"status_message": "The resource you requested could not be found."})
-
-    def _send(self, code: int, body: dict, headers: dict | None = None):
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+from tests.tmdb_stub import ROUTES, Stub, requests_to, stub_server
 
 
 @pytest.fixture
 def server():
-    Stub.log, Stub.failures = [], {}
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/3"
-    httpd.shutdown()
+    with stub_server() as url:
+        yield url
 
 
 def client(base_url: str, tmp_path: Path, sleeps: list | None = None) -> TmdbClient:
@@ -134,7 +87,7 @@ def test_fetch_records_reports_misses(server, tmp_path):
         {"item_id": [2571, 5], "title": ["Matrix, The", "Nonexistent"], "year": [1999, 2001],
          "imdb_id": ["tt0133093", None]}
     )  # fmt: skip
-    records, failures = fetch_records(client(server, tmp_path), meta)
+    records, _, failures = fetch_records(client(server, tmp_path), meta)
     assert records["item_id"].to_list() == [2571]
     assert records["directors"].to_list() == [["Lana Wachowski", "Lilly Wachowski"]]
     assert failures == [{"item_id": 5, "error": "no TMDb match"}]
@@ -166,8 +119,58 @@ def test_tmdb_facts_overlay_the_offline_metadata_with_trailer_keys(server, tmp_p
     )
     offline = join_omdb(movies).metadata
     assert offline["trailer_keys"].to_list() == [None]
-    records, _ = fetch_records(client(server, tmp_path), offline)
+    records, _, _ = fetch_records(client(server, tmp_path), offline)
     merged = with_tmdb(offline, records)
     assert merged["trailer_keys"].to_list() == [["vKQi3bBA1y8"]]
     assert merged["director"].to_list() == [["Lana Wachowski", "Lilly Wachowski"]]
     assert merged["source"].item().endswith("+tmdb")
+
+
+REVIEWED = pl.DataFrame(
+    {"item_id": [2571, 541, 924], "title": ["Matrix, The", "Blade Runner", "2001: A Space Odyssey"],
+     "year": [1999, 1982, 1968], "imdb_id": ["tt0133093", "tt0083658", "tt0062622"]}
+)  # fmt: skip
+
+
+def test_fetch_records_returns_every_page_of_reviews(server, tmp_path):
+    records, reviews, failures = fetch_records(client(server, tmp_path), REVIEWED)
+    assert failures == []
+    assert records["n_reviews"].to_list() == [1, 4, 0]
+    assert records["reviews_total"].to_list() == [1, 4, 0]
+    assert reviews["review_id"].to_list() == [
+        "5e0c0000000000000000abcd", "r78a", "r78b", "r78c", "r78d"
+    ]  # fmt: skip
+    assert reviews["item_id"].to_list() == [2571, 541, 541, 541, 541]
+    assert reviews["tmdb_id"].to_list() == [603, 78, 78, 78, 78]
+    assert set(reviews["source"]) == {"tmdb"}
+    html = reviews.row(1, named=True)
+    assert html["author"] == "markup-reviewer" and html["rating"] == 9.0
+    assert html["created_at"] == "2021-05-02T10:00:00.000Z"
+    assert html["url"] == "https://www.themoviedb.org/review/r78a"
+    assert html["text"].startswith("<p>**Spoilers ahead.**")  # kept as TMDb wrote it
+    assert reviews["rating"][2] is None
+    # Page 2 only where total_pages says there is one, and each page once.
+    assert requests_to("/3/movie/78/reviews", "2") == 1
+    assert requests_to("/3/movie/603/reviews", "2") == requests_to("/3/movie/62/reviews", "2") == 0
+
+
+def test_review_pages_are_capped(server, tmp_path):
+    records, reviews, _ = fetch_records(client(server, tmp_path), REVIEWED, review_pages=1)
+    assert reviews.filter(pl.col("item_id") == 541)["review_id"].to_list() == ["r78a", "r78b"]
+    capped = records.filter(pl.col("reviews_total") > pl.col("n_reviews"))
+    assert capped["item_id"].to_list() == [541]
+    assert requests_to("/3/movie/78/reviews", "2") == 0
+
+
+def test_a_failing_review_page_reports_the_movie(server, tmp_path, monkeypatch):
+    monkeypatch.delitem(ROUTES, "/3/movie/78/reviews?page=2")
+    records, reviews, failures = fetch_records(client(server, tmp_path), REVIEWED)
+    assert records["item_id"].to_list() == [2571, 924]
+    assert reviews["item_id"].to_list() == [2571]
+    assert failures == [
+        {
+            "item_id": 541,
+            "error": "TMDb /movie/78/reviews: HTTP 404 "
+            "The resource you requested could not be found.",
+        }
+    ]

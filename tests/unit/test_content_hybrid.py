@@ -247,7 +247,12 @@ def test_truth_check_verifies_the_review_clause() -> None:
         }
     )
     sentiment = pl.DataFrame(
-        {"movie_id": ["10"], "n_reviews": [8], "share_positive": [0.625], "sentiment_feature": [0.1]}
+        {
+            "movie_id": ["10"],
+            "n_reviews": [8],
+            "share_positive": [0.625],
+            "sentiment_feature": [0.1],
+        }
     )
     claimed = with_review_clause(recs, sentiment, sentiment_weight=1.0)
     assert claimed["reason"].item().endswith("63% positive in 8 reviews.")

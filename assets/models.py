@@ -56,11 +56,18 @@ class TuningConfig(dg.Config):
 
 @dg.asset(group_name="models")
 def model_tuning(
-    context: dg.AssetExecutionContext, ratings: pl.DataFrame, config: TuningConfig
+    context: dg.AssetExecutionContext,
+    ratings: pl.DataFrame,
+    movies: pl.DataFrame,
+    config: TuningConfig,
 ) -> dg.Output[pl.DataFrame]:
     """Every configuration tried, with validation metrics (full ranking, stratified split)."""
     table = tune(
-        ratings, models=config.models, budget_seconds=config.budget_seconds, seed=config.seed
+        ratings,
+        models=config.models,
+        budget_seconds=config.budget_seconds,
+        seed=config.seed,
+        movies=movies,
     )
     context.log.info(f"tried {table.height} configurations of {len(config.models)} models")
     return dg.Output(

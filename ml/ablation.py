@@ -50,7 +50,7 @@ def run_ablation(
     seed: int = 42,
 ) -> tuple[pl.DataFrame, dict]:
     """The ablation table (one row per variant) and what was chosen along the way."""
-    split = make_split(ratings, "stratified", seed=seed)
+    split = make_split(ratings, "stratified", seed=seed, movies=movies)
     side = ItemSide.build(split.train, emb, movies)
     rows = []
 
@@ -61,7 +61,9 @@ def run_ablation(
 
     started = time.perf_counter()
     models = single_models or ["popularity", "itemknn", "rp3beta", "als", "ease"]
-    tried = tune(split.train_frame, models=models, budget_seconds=tuning_budget, seed=seed)
+    tried = tune(
+        split.train_frame, models=models, budget_seconds=tuning_budget, seed=seed, movies=movies
+    )
     best = (
         tried.filter(pl.col("ndcg@10").is_not_null())
         .sort("ndcg@10", descending=True)

@@ -29,19 +29,37 @@ class Split:
 
 
 def make_split(
-    ratings: pl.DataFrame, protocol: str, *, seed: int = 42, test_fraction: float = 0.25
+    ratings: pl.DataFrame,
+    protocol: str,
+    *,
+    seed: int = 42,
+    test_fraction: float = 0.25,
+    movies: pl.DataFrame | None = None,
 ) -> Split:
     """``stratified``: per-user random 75/25 (Microsoft Recommenders' protocol);
-    ``temporal``: each user's last rating is the test set."""
+    ``temporal``: each user's last rating is the test set. ``movies`` (item_id, genres)
+    gives the train matrix its item features."""
     if protocol == "stratified":
         train, test = stratified_split(ratings, test_fraction=test_fraction, seed=seed)
     elif protocol == "temporal":
         train, test = leave_last_out(ratings)
     else:
         raise ValueError(f"unknown protocol {protocol!r}; use 'stratified' or 'temporal'")
+    return split_of(ratings, train, test, movies)
+
+
+def split_of(
+    ratings: pl.DataFrame, train: pl.DataFrame, test: pl.DataFrame, movies: pl.DataFrame | None
+) -> Split:
+    """Train and test frames as matrices in the index space of all ``ratings``."""
     full = build_interactions(ratings)
     ids = {"user_ids": full.user_ids, "item_ids": full.item_ids}
-    return Split(build_interactions(train, **ids), build_interactions(test, **ids), train, test)
+    return Split(
+        build_interactions(train, **ids, movies=movies),
+        build_interactions(test, **ids),
+        train,
+        test,
+    )
 
 
 def beyond_accuracy(
@@ -178,12 +196,13 @@ SEARCH_SPACES: dict[str, list[dict]] = {
     "ease": [{"l2": v} for v in (500.0, 250.0, 1000.0, 100.0)],
     # The first entry is the choice made on ML-100K's validation split (docs/model_benchmark.md).
     "ease_sessions": [
-        {"l2": l2, "rating_weight": rw, "session_weight": sw}
-        for l2, rw, sw in (
-            (400.0, 0.1, 1.25),
-            (250.0, 0.1, 1.25),
-            (400.0, 0.0, 0.75),
-            (600.0, 0.1, 1.75),
+        {"l2": l2, "session_weight": sw, "adjacent_weight": aw, "genre_weight": gw}
+        for l2, sw, aw, gw in (
+            (550.0, 0.75, 0.6, 0.3),
+            (400.0, 1.25, 0.0, 0.0),
+            (550.0, 1.0, 0.6, 0.2),
+            (300.0, 1.0, 0.3, 0.2),
+            (800.0, 0.75, 0.6, 0.3),
         )
     ],
     "rp3beta": [{"alpha": a, "beta": b} for a, b in ((0.8, 0.6), (1.0, 0.5), (0.6, 0.4))],
@@ -210,6 +229,7 @@ def tune(
     seed: int = 42,
     validation_fraction: float = 0.25,
     max_items: int = 20000,
+    movies: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Search each model's space on a validation split within a time budget.
 
@@ -224,7 +244,9 @@ def tune(
         seconds, and ``skipped`` with the reason when a model was not run.
     """
     models = models or list(SEARCH_SPACES)
-    split = make_split(ratings, "stratified", seed=seed, test_fraction=validation_fraction)
+    split = make_split(
+        ratings, "stratified", seed=seed, test_fraction=validation_fraction, movies=movies
+    )
     share = budget_seconds / max(1, len(models))
     rows = []
     for name in models:

@@ -27,14 +27,21 @@ class Interactions:
         MovieLens movie id of each column, sorted ascending.
     sessions : scipy.sparse.csr_matrix, shape (n_sessions, n_items), float32, optional
         One row per rating session: the ratings one user stored in the same second, which
-        MovieLens saves for one page of its rating screen. Same values as ``matrix``; None
-        when the ratings had no timestamps.
+        MovieLens saves for one page of its rating screen. Same values as ``matrix``; rows
+        ordered by user, then time. None when the ratings had no timestamps.
+    session_users : np.ndarray, shape (n_sessions,), int64, optional
+        Row of ``matrix`` (the user) each session belongs to.
+    item_features : scipy.sparse.csr_matrix, shape (n_items, n_features), float32, optional
+        Side information per item: its genres, each row summing to 1. None when no movie
+        table was given.
     """
 
     matrix: sp.csr_matrix
     user_ids: np.ndarray
     item_ids: np.ndarray
     sessions: sp.csr_matrix | None = None
+    session_users: np.ndarray | None = None
+    item_features: sp.csr_matrix | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -63,16 +70,21 @@ class Interactions:
         np.save(path / "item_ids.npy", self.item_ids)
         if self.sessions is not None:
             sp.save_npz(path / "sessions.npz", self.sessions)
+            np.save(path / "session_users.npy", self.session_users)
+        if self.item_features is not None:
+            sp.save_npz(path / "item_features.npz", self.item_features)
         (path / "shape.json").write_text(json.dumps({"shape": list(self.shape), "nnz": self.nnz}))
 
     @classmethod
     def load(cls, path: Path) -> Interactions:
-        sessions = path / "sessions.npz"
+        sessions, features = path / "sessions.npz", path / "item_features.npz"
         return cls(
             matrix=sp.load_npz(path / "matrix.npz").tocsr(),
             user_ids=np.load(path / "user_ids.npy"),
             item_ids=np.load(path / "item_ids.npy"),
             sessions=sp.load_npz(sessions).tocsr() if sessions.exists() else None,
+            session_users=np.load(path / "session_users.npy") if sessions.exists() else None,
+            item_features=sp.load_npz(features).tocsr() if features.exists() else None,
         )
 
 
@@ -90,6 +102,7 @@ def build_interactions(
     *,
     user_ids: np.ndarray | None = None,
     item_ids: np.ndarray | None = None,
+    movies: pl.DataFrame | None = None,
 ) -> Interactions:
     """Build the CSR matrix from a ratings frame.
 
@@ -101,12 +114,14 @@ def build_interactions(
     user_ids, item_ids : np.ndarray, optional
         Fix the index space (e.g. a train split that must share the full catalogue's
         columns). Defaults to the sorted distinct ids in ``ratings``.
+    movies : pl.DataFrame, optional
+        ``item_id``, ``genres`` (list of str): gives ``item_features``.
 
     Returns
     -------
     Interactions
         ``matrix`` of shape (len(user_ids), len(item_ids)); ``sessions`` when ``ratings``
-        has a ``timestamp`` column.
+        has a ``timestamp`` column; ``item_features`` when ``movies`` is given.
     """
     missing = [c for c in ("user_id", "item_id", "rating") if c not in ratings.columns]
     if missing:
@@ -125,16 +140,46 @@ def build_interactions(
     values = ratings["rating"].to_numpy().astype(np.float32)
     matrix = sp.csr_matrix((values, (rows, cols)), shape=(len(user_ids), len(item_ids)))
     matrix.sort_indices()
-    sessions = None
+    sessions = session_users = features = None
     if "timestamp" in ratings.columns:
-        sessions = rating_sessions(rows, cols, values, ratings["timestamp"], len(item_ids))
-    return Interactions(matrix=matrix, user_ids=user_ids, item_ids=item_ids, sessions=sessions)
+        sessions, session_users = rating_sessions(
+            rows, cols, values, ratings["timestamp"], len(item_ids)
+        )
+    if movies is not None:
+        features = genre_features(movies, item_ids)
+    return Interactions(
+        matrix=matrix,
+        user_ids=user_ids,
+        item_ids=item_ids,
+        sessions=sessions,
+        session_users=session_users,
+        item_features=features,
+    )
+
+
+def genre_features(movies: pl.DataFrame, item_ids: np.ndarray) -> sp.csr_matrix:
+    """Item x genre matrix aligned with ``item_ids``; each row sums to 1 (0 without genres)."""
+    genres = (
+        pl.DataFrame({"item_id": item_ids})
+        .join(movies.select("item_id", "genres"), on="item_id", how="left")["genres"]
+        .to_list()
+    )
+    names = sorted({g for gs in genres for g in gs or []})
+    column = {g: k for k, g in enumerate(names)}
+    rows = [j for j, gs in enumerate(genres) for _ in gs or []]
+    cols = [column[g] for gs in genres for g in gs or []]
+    out = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(item_ids), len(names))
+    )
+    counts = np.maximum(np.asarray(out.sum(axis=1)).ravel(), 1.0)
+    return sp.csr_matrix(sp.diags(1.0 / counts) @ out, dtype=np.float32)
 
 
 def rating_sessions(
     rows: np.ndarray, cols: np.ndarray, values: np.ndarray, timestamps: pl.Series, n_items: int
-) -> sp.csr_matrix:
-    """Session x item matrix: one row per (user, second) in which ratings were stored.
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Session x item matrix: one row per (user, second) in which ratings were stored, ordered
+    by user then time, and the user row of each session.
 
     Datetime timestamps are truncated to the second; integer ones are taken as seconds. A
     rating without a timestamp is a session of its own.
@@ -145,12 +190,13 @@ def rating_sessions(
     seconds = timestamps.cast(pl.Int64).fill_null(0).to_numpy()
     seconds = np.where(missing, -1 - np.arange(len(seconds)), seconds)
     keys = np.stack([np.asarray(rows, dtype=np.int64), seconds])
-    _, session = np.unique(keys, axis=1, return_inverse=True)
+    unique, session = np.unique(keys, axis=1, return_inverse=True)
     session = session.ravel()
-    n_sessions = int(session.max()) + 1 if len(session) else 0
-    out = sp.csr_matrix((values, (session, cols)), shape=(n_sessions, n_items), dtype=np.float32)
+    out = sp.csr_matrix(
+        (values, (session, cols)), shape=(unique.shape[1], n_items), dtype=np.float32
+    )
     out.sort_indices()
-    return out
+    return out, unique[0].astype(np.int64)
 
 
 def confidence(matrix: sp.csr_matrix, *, alpha: float, scheme: str = "linear") -> sp.csr_matrix:

@@ -218,7 +218,7 @@ def fit_hybrid(
     """Learn the re-ranker on a stratified validation split of ``ratings``."""
     from sklearn.linear_model import LogisticRegression
 
-    split = make_split(ratings, "stratified", seed=seed)
+    split = make_split(ratings, "stratified", seed=seed, movies=movies)
     model = build(base_model, base_params, seed=seed).fit_interactions(split.train)
     items = ItemSide.build(split.train, emb, movies, sentiment)
     ctx = RankingContext.build(model, split.train, split.train_frame, items, params, seed)

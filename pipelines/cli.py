@@ -192,7 +192,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"cine evaluate: {err}", file=sys.stderr)
         return 2
-    split = make_split(data.ratings, args.protocol, seed=args.seed)
+    split = make_split(data.ratings, args.protocol, seed=args.seed, movies=data.movies)
     index = split.train.item_ids
     genres = (
         pl.DataFrame({"item_id": index})

@@ -75,8 +75,9 @@ class Recommender:
     Params: ClassVar[type] = type(None)
     #: False for models whose lists cannot be traced to the user's own ratings.
     explainable: ClassVar[bool] = True
-    #: True for models that also learn from ``Interactions.sessions``.
-    uses_sessions: ClassVar[bool] = False
+    #: True for models that also learn from the side information of ``Interactions``
+    #: (rating sessions, item features).
+    uses_side: ClassVar[bool] = False
 
     def __init__(self, params=None, *, seed: int = 42, use_gpu: bool | None = None):
         self.params = params if params is not None else self.Params()
@@ -87,29 +88,27 @@ class Recommender:
         self.metrics: dict[str, float] = {}
         self.n_items = 0
 
-    def fit(self, x: sp.csr_matrix, *, sessions: sp.csr_matrix | None = None) -> Recommender:
+    def fit(self, x: sp.csr_matrix, *, side=None) -> Recommender:
         """Train on ``x`` (n_users, n_items): explicit ratings; any stored value is seen.
 
-        ``sessions`` (n_sessions, n_items) are the same ratings grouped by rating session
-        (``Interactions.sessions``); only models with ``uses_sessions`` read them.
+        ``side`` is the ``ml.interactions.Interactions`` that ``x`` came from; only models
+        with ``uses_side`` read its sessions and item features.
         """
         x = sp.csr_matrix(x, dtype=np.float32)
         self.n_items = x.shape[1]
         started = time.perf_counter()
-        if self.uses_sessions:
-            if sessions is not None and sessions.shape[1] != x.shape[1]:
-                raise ValueError(
-                    f"sessions have {sessions.shape[1]} items, the ratings {x.shape[1]}"
-                )
-            self._fit(x, sessions)
+        if self.uses_side:
+            if side is not None and side.shape != x.shape:
+                raise ValueError(f"side information is for {side.shape}, the ratings {x.shape}")
+            self._fit(x, side)
         else:
             self._fit(x)
         self.train_seconds = time.perf_counter() - started
         return self
 
     def fit_interactions(self, data) -> Recommender:
-        """``fit`` on an ``ml.interactions.Interactions``: its matrix and its sessions."""
-        return self.fit(data.matrix, sessions=data.sessions)
+        """``fit`` on an ``ml.interactions.Interactions``: its matrix and its side information."""
+        return self.fit(data.matrix, side=data)
 
     def _fit(self, x: sp.csr_matrix, *args) -> None:
         raise NotImplementedError

@@ -38,6 +38,8 @@ def test_sessions_group_one_users_ratings_of_the_same_second(tmp_path) -> None:
     )
     s = data.sessions.toarray()
     assert s.shape == (5, 3)
+    assert data.session_users.tolist() == sorted(data.session_users.tolist())
+    assert np.bincount(data.session_users).tolist() == [2, 3]
     assert sorted(map(tuple, s.tolist())) == sorted(
         [(4.0, 2.0, 0.0), (0.0, 0.0, 5.0), (3.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 4.0)]
     )
@@ -45,6 +47,7 @@ def test_sessions_group_one_users_ratings_of_the_same_second(tmp_path) -> None:
     data.save(tmp_path / "x")
     back = Interactions.load(tmp_path / "x")
     assert (back.sessions != data.sessions).nnz == 0
+    assert back.session_users.tolist() == data.session_users.tolist()
 
 
 def test_no_timestamps_no_sessions() -> None:
@@ -67,24 +70,51 @@ def pages(n_users: int = 60, seed: int = 0) -> pl.DataFrame:
 
 def test_session_rows_tie_items_of_one_page_together() -> None:
     data = build_interactions(pages())
-    plain = build("ease_sessions", {"l2": 5.0, "session_weight": 0.0}).fit_interactions(data)
-    paged = build("ease_sessions", {"l2": 5.0, "session_weight": 1.0}).fit_interactions(data)
+    off = {"l2": 5.0, "genre_weight": 0.0, "adjacent_weight": 0.0}
+    plain = build("ease_sessions", {**off, "session_weight": 0.0}).fit_interactions(data)
+    paged = build("ease_sessions", {**off, "session_weight": 1.0}).fit_interactions(data)
     assert paged.sessions_used
     # Items 0 and 1 always share a page, 0 and 2 never: only the session rows tell them apart.
     assert plain.weights[0, 1] == pytest.approx(plain.weights[0, 2], rel=1e-4)
     assert paged.weights[0, 1] > paged.weights[0, 2] + 0.01
 
 
-def test_sessions_used_survives_save_and_load(tmp_path) -> None:
+def test_genre_columns_speak_for_items_of_the_users_genres() -> None:
+    """Items 0-5 are Drama, 6-11 Comedy. Drama fans rate 0-2, others rate 3-5; comedy fans
+    likewise 6-8 and 9-11. No rating links items 0-2 to 3-5, so only the genre can tell a
+    fan of 0-2 that 3 (Drama) suits them better than 9 (Comedy)."""
+    rows = []
+    for u in range(80):
+        base = [0, 3, 6, 9][u % 4]
+        rows += [(u, base + k, 4.0, 10 * u + k) for k in range(3)]
+    movies = pl.DataFrame(
+        {"item_id": list(range(12)), "genres": [["Drama"]] * 6 + [["Comedy"]] * 6}
+    )
+    data = build_interactions(frame(rows), movies=movies)
+    assert data.item_features.shape == (12, 2)
+    assert np.allclose(np.asarray(data.item_features.sum(axis=1)).ravel(), 1.0)
+    fan = data.user_index(np.array([0]))
+    params = {"l2": 5.0, "genre_weight": 0.5}
+    with_genres = build("ease_sessions", params).fit_interactions(data)
+    assert with_genres.genres_used
+    s = with_genres.score(data.matrix, fan)[0]
+    assert s[3] > s[9] + 1e-3, "an unlinked Drama item must beat an unlinked Comedy item"
+    blind = build("ease_sessions", {**params, "genre_weight": 0.0}).fit_interactions(data)
+    s = blind.score(data.matrix, fan)[0]
+    assert abs(s[3] - s[9]) < 1e-6, "without genres nothing tells them apart"
+
+
+def test_side_information_used_survives_save_and_load(tmp_path) -> None:
     data = build_interactions(pages())
     model = build("ease_sessions").fit_interactions(data)
     model.save(tmp_path / "m")
     loaded = Recommender.load(tmp_path / "m")
     assert loaded.describe()["sessions_used"] is True
+    assert loaded.describe()["genres_used"] is False  # no movie table was given
     assert build("ease_sessions").fit(data.matrix).describe()["sessions_used"] is False
 
 
-def test_sessions_with_another_catalogue_are_refused() -> None:
+def test_side_information_of_another_matrix_is_refused() -> None:
     data = build_interactions(pages())
-    with pytest.raises(ValueError, match="sessions have"):
-        build("ease_sessions").fit(data.matrix, sessions=data.sessions[:, :3])
+    with pytest.raises(ValueError, match="side information is for"):
+        build("ease_sessions").fit(data.matrix[:, :3], side=data)

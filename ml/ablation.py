@@ -60,7 +60,7 @@ def run_ablation(
     rows[-1]["seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    models = single_models or ["popularity", "itemknn", "rp3beta", "als", "ease"]
+    models = single_models or ["popularity", "itemknn", "rp3beta", "als", "ease", "ease_sessions"]
     tried = tune(
         split.train_frame, models=models, budget_seconds=tuning_budget, seed=seed, movies=movies
     )

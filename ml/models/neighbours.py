@@ -168,11 +168,11 @@ class EaseSessionsParams:
     rating_weight: float = 0.1
     rating_mid: float = 3.0
     #: Weight of the rating-session rows next to the user rows.
-    session_weight: float = 0.75
+    session_weight: float = 1.0
     #: Weight of rows joining each session with the same user's next session.
     adjacent_weight: float = 0.6
     #: Weight of the genre columns (the row's genre mix) next to the item columns.
-    genre_weight: float = 0.3
+    genre_weight: float = 0.2
 
 
 class EaseSessionsModel(ItemItemModel):

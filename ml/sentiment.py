@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ml.minilm_finetune import Finetuned
 from ml.sentiment_models import MODEL_KINDS, Embed, SentimentModel, train_model
 
 __all__ = [
@@ -95,10 +96,13 @@ def cross_validate(
     seed: int = 42,
     embed: Embed | None = None,
     log=None,
+    sentence_model: Finetuned | None = None,
 ) -> dict[str, CvResult]:
     """Stratified ``folds``-fold CV of each model in ``models``; same splits for every model.
 
-    ``embed`` must be label-free (a frozen encoder), since it is applied to all texts.
+    ``embed`` must be label-free (a frozen encoder), since it is applied to all texts, and
+    ``sentence_model`` (given to ``minilm_ft_stack``) must have been trained on another
+    corpus, never on these texts.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -118,7 +122,12 @@ def cross_validate(
         for k, (train, test) in enumerate(splits):
             started = time.perf_counter()
             model = train_model(
-                name, [texts[i] for i in train], y[train], seed=seed + k, embed=lookup
+                name,
+                [texts[i] for i in train],
+                y[train],
+                seed=seed + k,
+                embed=lookup,
+                sentence_model=sentence_model if name == "minilm_ft_stack" else None,
             )
             result.train_seconds += time.perf_counter() - started
             oof[test] = model.predict_proba([texts[i] for i in test], embed=lookup)

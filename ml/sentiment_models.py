@@ -10,6 +10,16 @@
 - ``minilm_stack`` (ours): NB-SVM (TF-IDF scaled by naive-Bayes log-count ratios, then LR)
   and ``minilm_lr`` as base models; a logistic regression over their out-of-fold scores
   (inner 5-fold on the training texts only) combines them and calibrates the probability.
+- ``minilm_ft_stack``: NB-SVM, ``minilm_lr`` and all-MiniLM-L6-v2 fine-tuned as a sentence
+  classifier (``ml.minilm_finetune``; a text's score is the mean over its sentences and over
+  its last sentences), all fit on 90% of the training texts; the other 10% are the
+  early-stopping slice and train the logistic regression that combines and calibrates them.
+  Given a ``sentence_model`` (a classifier fine-tuned on another, sentence-level labelled
+  corpus: ``fit_sentence_model``), the stack uses it instead of fine-tuning on the training
+  texts: NB-SVM and ``minilm_lr`` out-of-fold scores (inner 5-fold) plus four transferred
+  features per text (mean, last-5 mean, share positive, first-5 mean of its sentence
+  scores) feed the combining regression. This is how long reviews are read: their labels
+  say nothing about single sentences, a sentence corpus does.
 
 ``embed`` maps a list of texts to MiniLM features ``(n, 768)``; pass a cached one
 (``ml.minilm.embed_texts`` with ``cache_dir``) to avoid re-encoding.
@@ -20,12 +30,14 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-MODEL_KINDS = ("vader", "tfidf_lr", "minilm_lr", "minilm_stack")
+from ml.minilm_finetune import Finetuned, FinetuneParams, finetune
+
+MODEL_KINDS = ("vader", "tfidf_lr", "minilm_lr", "minilm_stack", "minilm_ft_stack")
 SELECTED_DEFAULT = "minilm_stack"
 # Sparse TF-IDF features want little regularisation, 768 standardised dense ones much more.
 SPARSE_CS = (1.0, 10.0, 100.0)
@@ -93,6 +105,11 @@ class SentimentModel:
             out["tfidf"] = p["tfidf_lr"].decision(x)
         if "minilm_lr" in p:
             out["minilm"] = p["minilm_lr"].decision((embed or default_embed)(list(texts)))
+        if "finetuned" in p:
+            out["ft_mean"], out["ft_last"] = p["finetuned"].decision(texts).T
+        if "transfer" in p:
+            for name, column in zip(_TRANSFER, p["transfer"].features(texts).T):
+                out[name] = column
         return out
 
     def predict_proba(self, texts: Sequence[str], embed: Embed | None = None) -> np.ndarray:
@@ -101,7 +118,7 @@ class SentimentModel:
             return np.zeros(0)
         scores = self.decision(texts, embed)
         if "meta" in self.parts:
-            z = self.parts["meta"].decision(np.column_stack([scores[k] for k in _META_ORDER]))
+            z = self.parts["meta"].decision(_meta_features(scores))
         else:
             z = next(iter(scores.values()))
         return 1.0 / (1.0 + np.exp(-z))
@@ -121,6 +138,12 @@ class SentimentModel:
                 parts[name] = {"type": "tfidf"}
                 (path / f"{name}.vocabulary.json").write_text(json.dumps(part.vocabulary))
                 arrays[f"{name}.idf"] = part.idf
+            elif isinstance(part, Finetuned):
+                parts[name] = {"type": "finetuned", "params": asdict(part.params)}
+                parts[name]["history"] = part.history
+                arrays[f"{name}.head_weight"] = part.head_weight
+                arrays[f"{name}.head_bias"] = part.head_bias
+                arrays.update({f"{name}.state.{k}": v for k, v in part.state.items()})
             elif isinstance(part, np.ndarray):
                 parts[name] = {"type": "array"}
                 arrays[name] = part
@@ -148,12 +171,27 @@ class SentimentModel:
                 elif meta["type"] == "tfidf":
                     vocab = json.loads((path / f"{name}.vocabulary.json").read_text())
                     parts[name] = Tfidf(vocab, arrays[f"{name}.idf"])
+                elif meta["type"] == "finetuned":
+                    prefix = f"{name}.state."
+                    state = {k[len(prefix) :]: arrays[k] for k in arrays if k.startswith(prefix)}
+                    parts[name] = Finetuned(
+                        state,
+                        arrays[f"{name}.head_weight"],
+                        arrays[f"{name}.head_bias"],
+                        FinetuneParams(**meta["params"]),
+                        meta.get("history", []),
+                    )
                 else:
                     parts[name] = arrays[name]
         return cls(spec["kind"], parts, spec.get("metrics", {}), spec.get("seed", 0))
 
 
-_META_ORDER = ("tfidf", "minilm")
+_TRANSFER = ("tr_mean", "tr_last", "tr_positive", "tr_first")
+_META_ORDER = ("tfidf", "minilm", "ft_mean", "ft_last", *_TRANSFER)
+
+
+def _meta_features(scores: dict[str, np.ndarray]) -> np.ndarray:
+    return np.column_stack([scores[k] for k in _META_ORDER if k in scores])
 
 
 def _new_vectorizer():
@@ -233,8 +271,14 @@ def train_model(
     seed: int = 42,
     embed: Embed | None = None,
     inner_folds: int = 5,
+    finetune_params: FinetuneParams = FinetuneParams(),
+    sentence_model: Finetuned | None = None,
 ) -> SentimentModel:
-    """Fit model ``kind`` (one of ``MODEL_KINDS``) on ``texts`` with 0/1 ``labels``."""
+    """Fit model ``kind`` (one of ``MODEL_KINDS``) on ``texts`` with 0/1 ``labels``.
+
+    ``sentence_model`` (``minilm_ft_stack`` only) is a sentence classifier fine-tuned on
+    another corpus; without it ``minilm_ft_stack`` fine-tunes one on ``texts``.
+    """
     if kind not in MODEL_KINDS:
         raise ValueError(f"unknown model {kind!r}; choose from {', '.join(MODEL_KINDS)}")
     texts, y = list(texts), np.asarray(labels, dtype=np.int64)
@@ -250,16 +294,26 @@ def train_model(
         model.parts["minilm_lr"] = fit_linear(
             embed(texts), y, seed=seed, standardize=True, cs=DENSE_CS
         )
-    else:
+    elif kind == "minilm_stack":
         model.parts.update(_fit_stack(texts, y, seed=seed, embed=embed, folds=inner_folds))
+    elif sentence_model is not None:
+        model.parts.update(
+            _fit_stack(texts, y, seed=seed, embed=embed, folds=inner_folds, extra=sentence_model)
+        )
+    else:
+        model.parts.update(_fit_ft_stack(texts, y, seed=seed, embed=embed, params=finetune_params))
     return model
 
 
-def _fit_stack(texts, y, *, seed: int, embed: Embed, folds: int) -> dict:
+def _fit_stack(
+    texts, y, *, seed: int, embed: Embed, folds: int, extra: Finetuned | None = None
+) -> dict:
+    """NB-SVM + ``minilm_lr`` stacked on inner out-of-fold scores; with ``extra`` (a sentence
+    classifier that never saw these labels) its transferred features join the stack."""
     from sklearn.model_selection import StratifiedKFold
 
     emb = embed(texts)
-    oof = np.zeros((len(texts), len(_META_ORDER)))
+    oof = np.zeros((len(texts), 2))
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(emb, y)
     for train, held in splits:
         part = SentimentModel(
@@ -269,8 +323,56 @@ def _fit_stack(texts, y, *, seed: int, embed: Embed, folds: int) -> dict:
             emb[train], y[train], seed=seed, standardize=True, cs=DENSE_CS
         )
         scores = part.decision([texts[i] for i in held], embed=lambda _t, rows=held: emb[rows])
-        oof[held] = np.column_stack([scores[k] for k in _META_ORDER])
+        oof[held] = _meta_features(scores)
     parts = _fit_tfidf(texts, y, seed=seed, nb=True)
     parts["minilm_lr"] = fit_linear(emb, y, seed=seed, standardize=True, cs=DENSE_CS)
-    parts["meta"] = fit_linear(oof, y, seed=seed, cs=(1.0,))
+    if extra is None:
+        parts["meta"] = fit_linear(oof, y, seed=seed, cs=(1.0,))
+        return parts
+    parts["transfer"] = extra
+    features = np.column_stack([oof, extra.features(list(texts))])
+    parts["meta"] = fit_linear(features, y, seed=seed, standardize=True, cs=(1.0,))
+    return parts
+
+
+def fit_sentence_model(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    seed: int = 42,
+    params: FinetuneParams = FinetuneParams(),
+    validation: float = 0.1,
+) -> Finetuned:
+    """Fine-tune the MiniLM sentence classifier on a labelled (sentence) corpus; a stratified
+    ``validation`` share picks the epoch (early stopping)."""
+    from sklearn.model_selection import train_test_split
+
+    texts, y = list(texts), np.asarray(labels, dtype=int)
+    fit, val = train_test_split(
+        np.arange(len(y)), test_size=validation, stratify=y, random_state=seed
+    )
+    return finetune(
+        [texts[i] for i in fit],
+        y[fit],
+        [texts[i] for i in val],
+        y[val],
+        seed=seed,
+        params=params,
+    )
+
+
+def _fit_ft_stack(texts, y, *, seed: int, embed: Embed, params: FinetuneParams) -> dict:
+    from sklearn.model_selection import train_test_split
+
+    fit, val = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y, random_state=seed)
+    fit_texts, val_texts = [texts[i] for i in fit], [texts[i] for i in val]
+    parts = _fit_tfidf(fit_texts, y[fit], seed=seed, nb=True)
+    parts["minilm_lr"] = fit_linear(
+        embed(fit_texts), y[fit], seed=seed, standardize=True, cs=DENSE_CS
+    )
+    parts["finetuned"] = finetune(fit_texts, y[fit], val_texts, y[val], seed=seed, params=params)
+    scores = SentimentModel("minilm_ft_stack", parts).decision(val_texts, embed)
+    parts["meta"] = fit_linear(
+        _meta_features(scores), y[val], seed=seed, standardize=True, cs=(1.0,)
+    )
     return parts

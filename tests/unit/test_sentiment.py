@@ -10,7 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ml.minilm import ChunkParams, chunk_ids, embed_texts
+from ml.minilm import ChunkParams, chunk_ids, embed_texts, load_encoder
+from ml.minilm_finetune import FinetuneParams, finetune
 from ml.movie_sentiment import (
     ASPECTS,
     aspects_of,
@@ -19,7 +20,7 @@ from ml.movie_sentiment import (
     wilson_interval,
 )
 from ml.sentiment import binary_metrics, cross_validate, expected_calibration_error
-from ml.sentiment_models import SentimentModel, train_model
+from ml.sentiment_models import SentimentModel, fit_sentence_model, train_model
 from tests.pang_lee import cache_dir, sample
 
 
@@ -74,6 +75,85 @@ def test_stacked_minilm_learns_real_sentiment(split, tmp_path: Path) -> None:
     model.save(tmp_path / "stack")
     again = SentimentModel.load(tmp_path / "stack")
     np.testing.assert_allclose(again.predict_proba(test["text"].to_list(), embed=embed), proba)
+
+
+def test_finetuned_minilm_stack_learns_and_round_trips(split, tmp_path: Path) -> None:
+    train, test = split
+    train, test = train.head(300), test.head(150)
+    embed = functools.partial(embed_texts, cache_dir=cache_dir() / "minilm")
+    pristine = {k: v.clone() for k, v in load_encoder()[1].state_dict().items()}
+    model = train_model(
+        "minilm_ft_stack",
+        train["text"],
+        train["label"],
+        seed=0,
+        embed=embed,
+        finetune_params=FinetuneParams(epochs=1),
+    )
+    proba = model.predict_proba(test["text"].to_list(), embed=embed)
+    accuracy = binary_metrics(test["label"].to_list(), proba)["accuracy"]
+    # One epoch over 270 sentences; the 5-fold CV on all of them is in the model card.
+    assert accuracy > 0.6
+    tuned = model.parts["finetuned"]
+    assert len(tuned.history) == 1 and 0.0 <= tuned.history[0]["val_accuracy"] <= 1.0
+    changed = [k for k, v in pristine.items() if not np.allclose(tuned.state[k], v.numpy())]
+    assert changed, "fine-tuning left every encoder weight as it was"
+    # The shared frozen encoder (used for embeddings) must not have been trained in place.
+    assert all(v.equal(pristine[k]) for k, v in load_encoder()[1].state_dict().items())
+    model.save(tmp_path / "ft")
+    again = SentimentModel.load(tmp_path / "ft")
+    np.testing.assert_allclose(again.predict_proba(test["text"].to_list(), embed=embed), proba)
+
+
+def test_finetuned_scores_a_long_review_by_its_sentences(split) -> None:
+    train, _ = split
+    tuned = finetune(
+        train["text"].head(64).to_list(),
+        train["label"].head(64).to_list(),
+        train["text"].slice(64, 32).to_list(),
+        train["label"].slice(64, 32).to_list(),
+        seed=0,
+        params=FinetuneParams(epochs=1, last_sentences=2),
+    )
+    lines = sample("reviews", 2, seed=3)["text"][0].splitlines()
+    sentences = [s.strip() for s in lines if s.strip() and len(s.split()) <= 40]
+    review = "\n".join(sentences)
+    z = tuned.sentence_scores(sentences)
+    mean, last = tuned.decision([review])[0]
+    assert len(sentences) > 5
+    assert mean == pytest.approx(z.mean()) and last == pytest.approx(z[-2:].mean())
+    short = train["text"][0]
+    assert tuned.decision([short])[0] == pytest.approx([tuned.sentence_scores([short])[0]] * 2)
+
+
+def test_sentence_model_transfers_to_full_reviews(split, tmp_path: Path) -> None:
+    train, _ = split
+    sentences = fit_sentence_model(
+        train["text"], train["label"], seed=0, params=FinetuneParams(epochs=1)
+    )
+    reviews = sample("reviews", 60, seed=5)
+    fit, held = reviews.head(40), reviews.tail(20)
+    embed = functools.partial(embed_texts, cache_dir=cache_dir() / "minilm")
+    model = train_model(
+        "minilm_ft_stack",
+        fit["text"],
+        fit["label"],
+        seed=0,
+        embed=embed,
+        inner_folds=2,
+        sentence_model=sentences,
+    )
+    assert "transfer" in model.parts and "finetuned" not in model.parts
+    assert model.parts["meta"].coef.shape == (6,)  # NB-SVM, minilm_lr, 4 transferred
+    features = sentences.features(reviews["text"].to_list())
+    labels = reviews["label"].to_numpy()
+    # Trained on 360 short sentences only, it already ranks whole reviews by their label.
+    assert features[labels == 1, 0].mean() > features[labels == 0, 0].mean()
+    assert ((features[:, 2] >= 0) & (features[:, 2] <= 1)).all()
+    proba = model.predict_proba(held["text"].to_list(), embed=embed)
+    model.save(tmp_path / "transfer")
+    again = SentimentModel.load(tmp_path / "transfer")
+    np.testing.assert_allclose(again.predict_proba(held["text"].to_list(), embed=embed), proba)
 
 
 def test_cross_validation_uses_every_text_once(split) -> None:

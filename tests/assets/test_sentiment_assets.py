@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from assets import sentiment
+from ml.sentiment_models import SentimentModel
 from ml.tmdb import REVIEW_SCHEMA
 from pipelines.cli_sentiment import register
 from pipelines.io_managers import CineIOManager
@@ -186,6 +187,20 @@ def test_cli_train_then_score_keeps_the_contract(tmp_path: Path, labelled_csv: P
     assert preds["quarantine_reason"].to_list() == [None, "empty", None]
     assert preds["probability"][0] > preds["probability"][2]
     assert preds["label"][1] is None
+
+
+def test_cli_trains_long_reviews_with_a_sentence_corpus(tmp_path: Path) -> None:
+    reviews = sample("reviews", 40, seed=7)
+    data = tmp_path / "reviews.csv"
+    reviews.select("label", "text").write_csv(data)
+    sentences = tmp_path / "sentences.csv"
+    sample("sentences", 120, seed=7).select("label", "text").write_csv(sentences)
+    model_dir = tmp_path / "model"
+    args = ["sentiment", "train", "--data", str(data), "--out", str(model_dir)]
+    assert _cli([*args, "--sentences", str(sentences), "--model", "tfidf_lr"]) == 2
+    assert _cli([*args, "--model", "minilm_ft_stack", "--sentences", str(sentences)]) == 0
+    model = SentimentModel.load(model_dir)
+    assert "transfer" in model.parts and model.parts["transfer"].history
 
 
 def test_cli_bad_usage_exits_2(tmp_path: Path, labelled_csv: Path, capsys) -> None:

@@ -196,13 +196,23 @@ SEARCH_SPACES: dict[str, list[dict]] = {
     "ease": [{"l2": v} for v in (500.0, 250.0, 1000.0, 100.0)],
     # The first entry is the one `tune` selects on ML-100K (docs/model_benchmark.md).
     "ease_sessions": [
-        {"l2": l2, "session_weight": sw, "adjacent_weight": aw, "genre_weight": gw}
-        for l2, sw, aw, gw in (
-            (550.0, 1.0, 0.6, 0.2),
-            (400.0, 1.25, 0.0, 0.0),
-            (550.0, 0.75, 0.6, 0.3),
-            (300.0, 1.0, 0.3, 0.2),
-            (800.0, 0.75, 0.6, 0.3),
+        {
+            "l2": l2,
+            "session_weight": sw,
+            "adjacent_weight": aw,
+            "genre_weight": gw,
+            "popularity_penalty": pp,
+        }
+        for l2, sw, aw, gw, pp in (
+            (550.0, 1.0, 0.6, 0.2, 0.0),
+            (550.0, 1.0, 0.6, 0.2, 0.15),
+            (550.0, 1.0, 0.6, 0.2, 0.1),
+            (550.0, 1.0, 0.6, 0.2, 0.2),
+            (400.0, 1.0, 0.6, 0.2, 0.15),
+            (800.0, 1.0, 0.6, 0.2, 0.15),
+            (400.0, 1.25, 0.0, 0.0, 0.0),
+            (550.0, 0.75, 0.6, 0.3, 0.15),
+            (300.0, 1.0, 0.3, 0.2, 0.0),
         )
     ],
     "rp3beta": [{"alpha": a, "beta": b} for a, b in ((0.8, 0.6), (1.0, 0.5), (0.6, 0.4))],
@@ -214,6 +224,18 @@ SEARCH_SPACES: dict[str, list[dict]] = {
     "bpr": [{"learning_rate": 0.01, "regularization": 0.01, "iterations": 100}],
     "multvae": [{}],
 }
+
+
+def _mean_rows(rows: list[dict]) -> dict:
+    """One row: numbers averaged over ``rows`` (times summed), the rest from the first."""
+    if len(rows) == 1:
+        return rows[0]
+    out = dict(rows[0], repeats=len(rows))
+    for key, value in rows[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values = [r[key] for r in rows]
+            out[key] = float(sum(values) if key.endswith("_s") else np.mean(values))
+    return out
 
 
 #: Models whose memory grows with ``n_items²``.
@@ -230,12 +252,16 @@ def tune(
     validation_fraction: float = 0.25,
     max_items: int = 20000,
     movies: pl.DataFrame | None = None,
+    repeats: int = 1,
 ) -> pl.DataFrame:
     """Search each model's space on a validation split within a time budget.
 
     Each model gets an equal share of ``budget_seconds``; its configurations are tried in
     order until its share is spent (the first is always tried). Models whose memory
     grows with ``n_items²`` (EASE, ItemKNN, RP3beta) are skipped above ``max_items``.
+    With ``repeats`` > 1 every configuration is measured on that many validation splits
+    (seeds ``seed``, ``seed + 1``, ...) and its metrics are their means: differences between
+    neighbouring configurations are often smaller than one split's noise.
 
     Returns
     -------
@@ -244,9 +270,13 @@ def tune(
         seconds, and ``skipped`` with the reason when a model was not run.
     """
     models = models or list(SEARCH_SPACES)
-    split = make_split(
-        ratings, "stratified", seed=seed, test_fraction=validation_fraction, movies=movies
-    )
+    splits = [
+        make_split(
+            ratings, "stratified", seed=seed + r, test_fraction=validation_fraction, movies=movies
+        )
+        for r in range(max(1, repeats))
+    ]
+    split = splits[0]
     share = budget_seconds / max(1, len(models))
     rows = []
     for name in models:
@@ -263,7 +293,7 @@ def tune(
                 break
             if spent and spent >= share:
                 break
-            row = evaluate_model(name, params, split, k=k, seed=seed)
+            row = _mean_rows([evaluate_model(name, params, v, k=k, seed=seed) for v in splits])
             spent += row["total_s"]
             rows.append(row)
     return pl.DataFrame(rows, infer_schema_length=None)

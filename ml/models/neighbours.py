@@ -173,6 +173,8 @@ class EaseSessionsParams:
     adjacent_weight: float = 0.6
     #: Weight of the genre columns (the row's genre mix) next to the item columns.
     genre_weight: float = 0.2
+    #: Each item's column of the weights is divided by (its number of raters) ** this.
+    popularity_penalty: float = 0.0
 
 
 class EaseSessionsModel(ItemItemModel):
@@ -189,10 +191,13 @@ class EaseSessionsModel(ItemItemModel):
     ask which movies a user rates, not how highly.
 
     The genre columns fold into the item-item matrix after fitting
-    (``W = B_items + genre_weight * F @ B_genres``), so scoring, explanations and the saved
-    state are those of any item-item model. Parameters: chosen on a validation split of
-    ML-100K's training part (docs/model_benchmark.md). Without timestamps or genres the
-    model drops those rows or columns, and ``describe()`` says what it used.
+    (``W = B_items + genre_weight * F @ B_genres``), and so does the popularity penalty
+    (column ``j`` of ``W`` divided by ``raters_j ** popularity_penalty``, which evens out the
+    linear model's pull towards the most-rated items, as RP3beta's beta does), so scoring,
+    explanations and the saved state are those of any item-item model. Parameters: chosen
+    on a validation split of ML-100K's training part (docs/model_benchmark.md). Without
+    timestamps or genres the model drops those rows or columns, and ``describe()`` says
+    what it used.
     """
 
     name = "ease_sessions"
@@ -228,14 +233,16 @@ class EaseSessionsModel(ItemItemModel):
             features is not None and features.shape[1] > 0 and self.params.genre_weight
         )
         if not self.genres_used:
-            self.weights = ease_weights((rows.T @ rows).toarray(), self.params.l2)
-            return
-        features = sp.csr_matrix(features, dtype=np.float32)
-        wide = sp.hstack([rows, (rows @ features) * self.params.genre_weight]).tocsr()
-        b = ease_weights((wide.T @ wide).toarray(), self.params.l2)
-        n = x.shape[1]
-        folded = b[:n, :n] + self.params.genre_weight * (features @ b[n:, :n])
-        self.weights = np.asarray(folded, dtype=np.float32)
+            weights = ease_weights((rows.T @ rows).toarray(), self.params.l2)
+        else:
+            features = sp.csr_matrix(features, dtype=np.float32)
+            wide = sp.hstack([rows, (rows @ features) * self.params.genre_weight]).tocsr()
+            b = ease_weights((wide.T @ wide).toarray(), self.params.l2)
+            n = x.shape[1]
+            weights = b[:n, :n] + self.params.genre_weight * (features @ b[n:, :n])
+        raters = np.maximum(np.asarray((x > 0).sum(axis=0), dtype=np.float64).ravel(), 1.0)
+        penalty = raters**-self.params.popularity_penalty
+        self.weights = np.asarray(weights * penalty[None, :], dtype=np.float32)
 
     def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self._weighted(x[rows]) @ self.weights)

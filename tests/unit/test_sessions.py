@@ -118,3 +118,23 @@ def test_side_information_of_another_matrix_is_refused() -> None:
     data = build_interactions(pages())
     with pytest.raises(ValueError, match="side information is for"):
         build("ease_sessions").fit(data.matrix[:, :3], side=data)
+
+
+def test_popularity_penalty_divides_each_items_column_by_its_raters() -> None:
+    data = build_interactions(pages())
+    plain = build("ease_sessions", {"popularity_penalty": 0.0}).fit_interactions(data)
+    penal = build("ease_sessions", {"popularity_penalty": 0.5}).fit_interactions(data)
+    raters = np.asarray((data.matrix > 0).sum(axis=0)).ravel()
+    assert raters[0] > raters[5]  # item 0 is on every user's first page, 5 on a third's
+    np.testing.assert_allclose(penal.weights, plain.weights / np.sqrt(raters)[None, :], rtol=1e-5)
+
+
+def test_tuning_averages_repeated_validation_splits() -> None:
+    from ml.evaluation import tune
+
+    ratings = pages(n_users=60).drop("timestamp")
+    once = tune(ratings, models=["popularity"], repeats=1, seed=3)
+    thrice = tune(ratings, models=["popularity"], repeats=3, seed=3)
+    again = [tune(ratings, models=["popularity"], seed=s)["ndcg@10"][0] for s in (3, 4, 5)]
+    assert thrice["repeats"][0] == 3 and "repeats" not in once.columns
+    assert thrice["ndcg@10"][0] == pytest.approx(np.mean(again))

@@ -190,11 +190,11 @@ def test_cli_train_then_score_keeps_the_contract(tmp_path: Path, labelled_csv: P
 
 
 def test_cli_trains_long_reviews_with_a_sentence_corpus(tmp_path: Path) -> None:
-    reviews = sample("reviews", 40, seed=7)
+    reviews = sample("reviews", 30, seed=7)
     data = tmp_path / "reviews.csv"
     reviews.select("label", "text").write_csv(data)
     sentences = tmp_path / "sentences.csv"
-    sample("sentences", 120, seed=7).select("label", "text").write_csv(sentences)
+    sample("sentences", 80, seed=7).select("label", "text").write_csv(sentences)
     model_dir = tmp_path / "model"
     args = ["sentiment", "train", "--data", str(data), "--out", str(model_dir)]
     assert _cli([*args, "--sentences", str(sentences), "--model", "tfidf_lr"]) == 2

@@ -49,6 +49,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 }
             }
         }
+    if args.config:
+        try:
+            extra = _read_run_config(args.config)
+        except (OSError, ValueError) as err:
+            print(f"cine run: --config {args.config}: {err}", file=sys.stderr)
+            return 2
+        for op, op_config in extra.get("ops", {}).items():
+            run_config.setdefault("ops", {}).setdefault(op, {}).setdefault("config", {})
+            run_config["ops"][op]["config"].update(op_config.get("config", {}))
     defs = build_definitions(home=home)
     instance = _instance(home)
     print(f"cine run: home {Path(home).resolve()}", flush=True)
@@ -282,6 +291,19 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_run_config(path: str) -> dict:
+    """A YAML (or JSON) file of Dagster run config; only its ``ops`` section is used."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text())
+    if not isinstance(data, dict) or not isinstance(data.get("ops", {}), dict):
+        raise ValueError("expected a mapping with an 'ops:' section, as in the Dagster UI")
+    for op, op_config in data.get("ops", {}).items():
+        if not isinstance(op_config, dict) or not isinstance(op_config.get("config", {}), dict):
+            raise ValueError(f"ops.{op}: expected 'config:' with the asset's settings")
+    return data
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cine", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -294,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="cine",
         help="cine (default), evaluation (hybrid "
         "ablation), sentiment_cv (5-fold model card) or ingest_and_check",
+    )
+    run.add_argument(
+        "--config",
+        help="YAML run config (the Launchpad's 'ops:' section), e.g. "
+        "ops: {sentiment_model: {config: {model: tfidf_lr}}}",
     )
     run.set_defaults(func=cmd_run)
 

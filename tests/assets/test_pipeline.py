@@ -57,8 +57,13 @@ def test_run_publishes_then_a_corrupted_run_is_blocked(
 ) -> None:
     monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
     home = tmp_path / "home"
+    # The graph and its gate are under test here, not sentiment: the cheap model keeps it
+    # quick (the default one fine-tunes MiniLM; tests/unit/test_sentiment.py covers it).
+    fast = tmp_path / "fast.yaml"
+    fast.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
+    run = ["run", "--home", str(home), "--config", str(fast)]
 
-    assert main(["run", "--home", str(home), "--movielens", str(sample_release)]) == 0
+    assert main([*run, "--movielens", str(sample_release)]) == 0
 
     ratings = pl.read_csv(sample_release / "ratings.csv")
     users = ratings["userId"].n_unique()
@@ -91,7 +96,7 @@ def test_run_publishes_then_a_corrupted_run_is_blocked(
     report = (home / "reports" / "index.html").read_text()
     assert "Published" in report and first["run_id"] in report
 
-    assert main(["run", "--home", str(home), "--movielens", str(corrupted_release)]) == 1
+    assert main([*run, "--movielens", str(corrupted_release)]) == 1
 
     code, second = status(home, capsys)
     assert code == 1 and not second["published"] and second["status"] == "blocked"
@@ -124,9 +129,17 @@ def test_missing_or_unknown_movielens_source_stops_with_its_name(
     assert main(["run", "--home", str(tmp_path / "h"), "--movielens", str(missing)]) == 2
     assert str(missing) in capsys.readouterr().err
 
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("ops: [sentiment_model]\n")
+    assert main(["run", "--home", str(tmp_path / "h"), "--config", str(bad)]) == 2
+    assert str(bad) in capsys.readouterr().err
+
     odd = tmp_path / "odd"
     odd.mkdir()
     (odd / "readme.txt").write_text("not movielens")
-    assert main(["run", "--home", str(tmp_path / "h"), "--movielens", str(odd)]) == 1
+    fast = tmp_path / "fast.yaml"
+    fast.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
+    run = ["run", "--home", str(tmp_path / "h"), "--config", str(fast)]
+    assert main([*run, "--movielens", str(odd)]) == 1
     code, summary = status(tmp_path / "h", capsys)
     assert code == 1 and summary["status"] == "failed" and not summary["published"]

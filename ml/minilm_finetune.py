@@ -1,6 +1,7 @@
 """all-MiniLM-L6-v2 fine-tuned as a sentence classifier (mean pooling + linear head).
 
-Every weight of the encoder is trained with AdamW (linear warm-up and decay), dropout 0.1
+Runs on the GPU when torch sees one (``ml.device``), else on the CPU. Every weight of the
+encoder is trained with AdamW (linear warm-up and decay), dropout 0.1
 before the head, batches padded only to their longest text (``max_length`` 64 tokens: a
 Rotten Tomatoes sentence averages 27), and the epoch with the best accuracy on a held-out
 validation slice is kept (early stopping). Texts longer than one sentence are split into
@@ -52,8 +53,11 @@ class Finetuned:
 
     @functools.cached_property
     def network(self):
-        """The torch module (built once from the arrays; inference only)."""
-        return _classifier().build(self.state, self.head_weight, self.head_bias)
+        """The torch module (built once from the arrays; inference only, GPU when present)."""
+        from ml.device import torch_device
+
+        net = _classifier().build(self.state, self.head_weight, self.head_bias)
+        return net.to(torch_device())
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Per text: mean sentence score and mean over its last sentences, shape ``(n, 2)``."""
@@ -109,12 +113,15 @@ def finetune(
     """
     import torch
 
+    from ml.device import torch_device
     from ml.minilm import load_encoder
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    dev = torch_device()
     _, encoder = load_encoder()
-    net = _classifier()(copy.deepcopy(encoder))  # the cached encoder stays frozen for embeddings
+    # A copy: the cached encoder stays frozen for embeddings.
+    net = _classifier()(copy.deepcopy(encoder)).to(dev)
     texts, y = _last_pieces(texts, labels, params.last_sentences)
     val_texts, val_y = _last_pieces(val_texts, val_labels, params.last_sentences)
     ids, val_ids = _tokenize(texts, params.max_length), _tokenize(val_texts, params.max_length)
@@ -128,8 +135,9 @@ def finetune(
     for epoch in range(params.epochs):
         net.train()
         for rows in _shuffled_batches(ids, params.batch_size, rng):
-            x, mask = _pad([ids[i] for i in rows])
-            loss = torch.nn.functional.cross_entropy(net(x, mask), torch.from_numpy(y[rows]))
+            x, mask = (t.to(dev) for t in _pad([ids[i] for i in rows]))
+            target = torch.from_numpy(y[rows]).to(dev)
+            loss = torch.nn.functional.cross_entropy(net(x, mask), target)
             optim.zero_grad()
             loss.backward()
             optim.step()
@@ -137,14 +145,14 @@ def finetune(
         accuracy = float(((_predict(net, val_ids) > 0) == val_y).mean())
         history.append({"epoch": epoch + 1, "val_accuracy": accuracy})
         if best is None or accuracy > best[0]:
-            best = (accuracy, copy.deepcopy(net.state_dict()))
+            best = (accuracy, {k: v.detach().cpu().clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[1])
-    state = {k: v.detach().numpy().copy() for k, v in net.encoder.state_dict().items()}
+    state = {k: v.detach().cpu().numpy().copy() for k, v in net.encoder.state_dict().items()}
     head = net.head
     return Finetuned(
         state,
-        head.weight.detach().numpy().copy(),
-        head.bias.detach().numpy().copy(),
+        head.weight.detach().cpu().numpy().copy(),
+        head.bias.detach().cpu().numpy().copy(),
         params,
         history,
     )
@@ -188,13 +196,14 @@ def _predict(net, ids: list[list[int]], batch_size: int = 128) -> np.ndarray:
     import torch
 
     net.eval()
+    dev = next(net.parameters()).device
     out = np.zeros(len(ids))
     order = np.argsort([len(s) for s in ids], kind="stable")
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            logits = net(*_pad([ids[i] for i in rows]))
-            out[rows] = (logits[:, 1] - logits[:, 0]).numpy()
+            logits = net(*(t.to(dev) for t in _pad([ids[i] for i in rows])))
+            out[rows] = (logits[:, 1] - logits[:, 0]).float().cpu().numpy()
     return out
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ml.models.als import AlsModel, AlsParams
 from ml.models.base import Recommender, binary
 
 
@@ -174,7 +175,11 @@ class EaseSessionsParams:
     #: Weight of the genre columns (the row's genre mix) next to the item columns.
     genre_weight: float = 0.2
     #: Each item's column of the weights is divided by (its number of raters) ** this.
-    popularity_penalty: float = 0.0
+    popularity_penalty: float = 0.15
+    #: Share of implicit ALS in the scores: ``(1 - w) z(EASE) + w z(ALS)``, both z-scored
+    #: per user; 0 leaves ALS out.
+    als_weight: float = 0.2
+    als_factors: int = 32
 
 
 class EaseSessionsModel(ItemItemModel):
@@ -194,7 +199,10 @@ class EaseSessionsModel(ItemItemModel):
     (``W = B_items + genre_weight * F @ B_genres``), and so does the popularity penalty
     (column ``j`` of ``W`` divided by ``raters_j ** popularity_penalty``, which evens out the
     linear model's pull towards the most-rated items, as RP3beta's beta does), so scoring,
-    explanations and the saved state are those of any item-item model. Parameters: chosen
+    explanations and the saved state are those of any item-item model. With ``als_weight``
+    the item-item scores are blended with implicit ALS's (a latent-factor view that the
+    linear model lacks); explanations still come from the item-item part, which carries
+    most of the score. Parameters: chosen
     on a validation split of ML-100K's training part (docs/model_benchmark.md). Without
     timestamps or genres the model drops those rows or columns, and ``describe()`` says
     what it used.
@@ -243,9 +251,26 @@ class EaseSessionsModel(ItemItemModel):
         raters = np.maximum(np.asarray((x > 0).sum(axis=0), dtype=np.float64).ravel(), 1.0)
         penalty = raters**-self.params.popularity_penalty
         self.weights = np.asarray(weights * penalty[None, :], dtype=np.float32)
+        self.user_factors = self.item_factors = np.zeros((0, 0), dtype=np.float32)
+        if self.params.als_weight:
+            als = AlsModel(
+                AlsParams(factors=self.params.als_factors), seed=self.seed, use_gpu=self.use_gpu
+            ).fit(x)
+            self.user_factors, self.item_factors = als.user_factors, als.item_factors
+            self.device = als.device
 
     def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self._weighted(x[rows]) @ self.weights)
+        linear = np.asarray(self._weighted(x[rows]) @ self.weights)
+        w = self.params.als_weight
+        if not w:
+            return linear
+        if x.shape[0] != len(self.user_factors):
+            raise ValueError(
+                f"matrix has {x.shape[0]} users; the ALS part of {self.name} knows "
+                f"{len(self.user_factors)}: the shape does not match"
+            )
+        factors = self.user_factors[rows] @ self.item_factors.T
+        return (1 - w) * _zscore(linear) + w * _zscore(factors)
 
     def describe(self) -> dict:
         used = {"sessions_used": self.sessions_used, "genres_used": self.genres_used}
@@ -253,8 +278,17 @@ class EaseSessionsModel(ItemItemModel):
 
     def _state(self):
         used = np.array([self.sessions_used, self.genres_used])
-        return {**super()._state(), "side_used": used}
+        factors = {"user_factors": self.user_factors, "item_factors": self.item_factors}
+        return {**super()._state(), "side_used": used, **factors}
 
     def _set_state(self, state):
         self.sessions_used, self.genres_used = (bool(v) for v in state.pop("side_used"))
+        self.user_factors, self.item_factors = state.pop("user_factors"), state.pop("item_factors")
         super()._set_state(state)
+
+
+def _zscore(scores: np.ndarray) -> np.ndarray:
+    """Each row centred and scaled to unit spread (scores of different models made comparable)."""
+    scores = np.asarray(scores, dtype=np.float32)
+    spread = scores.std(axis=1, keepdims=True) + 1e-9
+    return (scores - scores.mean(axis=1, keepdims=True)) / spread

@@ -9,6 +9,9 @@ import pytest
 from ml.interactions import Interactions, build_interactions
 from ml.models import Recommender, build
 
+#: The linear model alone: no popularity penalty, no ALS blend.
+PURE = {"popularity_penalty": 0.0, "als_weight": 0.0}
+
 
 def frame(rows) -> pl.DataFrame:
     return pl.DataFrame(
@@ -70,7 +73,7 @@ def pages(n_users: int = 60, seed: int = 0) -> pl.DataFrame:
 
 def test_session_rows_tie_items_of_one_page_together() -> None:
     data = build_interactions(pages())
-    off = {"l2": 5.0, "genre_weight": 0.0, "adjacent_weight": 0.0}
+    off = {"l2": 5.0, "genre_weight": 0.0, "adjacent_weight": 0.0, **PURE}
     plain = build("ease_sessions", {**off, "session_weight": 0.0}).fit_interactions(data)
     paged = build("ease_sessions", {**off, "session_weight": 1.0}).fit_interactions(data)
     assert paged.sessions_used
@@ -94,7 +97,7 @@ def test_genre_columns_speak_for_items_of_the_users_genres() -> None:
     assert data.item_features.shape == (12, 2)
     assert np.allclose(np.asarray(data.item_features.sum(axis=1)).ravel(), 1.0)
     fan = data.user_index(np.array([0]))
-    params = {"l2": 5.0, "genre_weight": 0.5}
+    params = {"l2": 5.0, "genre_weight": 0.5, **PURE}
     with_genres = build("ease_sessions", params).fit_interactions(data)
     assert with_genres.genres_used
     s = with_genres.score(data.matrix, fan)[0]
@@ -122,8 +125,8 @@ def test_side_information_of_another_matrix_is_refused() -> None:
 
 def test_popularity_penalty_divides_each_items_column_by_its_raters() -> None:
     data = build_interactions(pages())
-    plain = build("ease_sessions", {"popularity_penalty": 0.0}).fit_interactions(data)
-    penal = build("ease_sessions", {"popularity_penalty": 0.5}).fit_interactions(data)
+    plain = build("ease_sessions", {**PURE, "popularity_penalty": 0.0}).fit_interactions(data)
+    penal = build("ease_sessions", {**PURE, "popularity_penalty": 0.5}).fit_interactions(data)
     raters = np.asarray((data.matrix > 0).sum(axis=0)).ravel()
     assert raters[0] > raters[5]  # item 0 is on every user's first page, 5 on a third's
     np.testing.assert_allclose(penal.weights, plain.weights / np.sqrt(raters)[None, :], rtol=1e-5)
@@ -138,3 +141,22 @@ def test_tuning_averages_repeated_validation_splits() -> None:
     again = [tune(ratings, models=["popularity"], seed=s)["ndcg@10"][0] for s in (3, 4, 5)]
     assert thrice["repeats"][0] == 3 and "repeats" not in once.columns
     assert thrice["ndcg@10"][0] == pytest.approx(np.mean(again))
+
+
+def test_als_blend_mixes_standardised_scores_and_survives_save_and_load(tmp_path) -> None:
+    data = build_interactions(pages())
+    linear = build("ease_sessions", {"als_weight": 0.0}).fit_interactions(data)
+    blend = build("ease_sessions", {"als_weight": 0.3}).fit_interactions(data)
+    als = build("als", {"factors": 32}).fit(data.matrix)
+    rows = np.arange(data.matrix.shape[0])
+    z = [
+        (s - s.mean(1, keepdims=True)) / (s.std(1, keepdims=True) + 1e-9)
+        for s in (linear.score(data.matrix, rows), als.score(data.matrix, rows))
+    ]
+    np.testing.assert_allclose(blend.score(data.matrix, rows), 0.7 * z[0] + 0.3 * z[1], atol=1e-4)
+    np.testing.assert_array_equal(blend.weights, linear.weights)  # explanations unchanged
+    blend.save(tmp_path / "b")
+    again = Recommender.load(tmp_path / "b")
+    np.testing.assert_allclose(again.score(data.matrix, rows), blend.score(data.matrix, rows))
+    with pytest.raises(ValueError, match="ALS part"):
+        blend.score(data.matrix[:5], np.arange(5))

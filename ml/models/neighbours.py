@@ -202,10 +202,9 @@ class EaseSessionsModel(ItemItemModel):
     explanations and the saved state are those of any item-item model. With ``als_weight``
     the item-item scores are blended with implicit ALS's (a latent-factor view that the
     linear model lacks); explanations still come from the item-item part, which carries
-    most of the score. Parameters: chosen
-    on a validation split of ML-100K's training part (docs/model_benchmark.md). Without
-    timestamps or genres the model drops those rows or columns, and ``describe()`` says
-    what it used.
+    most of the score. Parameters: the configuration ``tune`` selects over 3 validation
+    splits of ML-100K's training part (docs/model_benchmark.md). Without timestamps or
+    genres the model drops those rows or columns, and ``describe()`` says what it used.
     """
 
     name = "ease_sessions"
@@ -262,7 +261,7 @@ class EaseSessionsModel(ItemItemModel):
     def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
         linear = np.asarray(self._weighted(x[rows]) @ self.weights)
         w = self.params.als_weight
-        if not w:
+        if not w or self.item_factors.size == 0:  # no ALS part (or saved before it existed)
             return linear
         if x.shape[0] != len(self.user_factors):
             raise ValueError(
@@ -283,7 +282,9 @@ class EaseSessionsModel(ItemItemModel):
 
     def _set_state(self, state):
         self.sessions_used, self.genres_used = (bool(v) for v in state.pop("side_used"))
-        self.user_factors, self.item_factors = state.pop("user_factors"), state.pop("item_factors")
+        empty = np.zeros((0, 0), dtype=np.float32)
+        self.user_factors = state.pop("user_factors", empty)
+        self.item_factors = state.pop("item_factors", empty)
         super()._set_state(state)
 
 

@@ -127,7 +127,7 @@ def cross_validate(
                 y[train],
                 seed=seed + k,
                 embed=lookup,
-                sentence_model=sentence_model if name == "minilm_ft_stack" else None,
+                sentence_model=sentence_model,
             )
             result.train_seconds += time.perf_counter() - started
             oof[test] = model.predict_proba([texts[i] for i in test], embed=lookup)
@@ -177,11 +177,17 @@ def holdout_evaluate(
         np.arange(len(texts)), test_size=test_fraction, stratify=y, random_state=seed
     )
     started = time.perf_counter()
-    extra = {"sentence_model": sentence_model} if sentence_model is not None else {}
-    model = train_model(kind, [texts[i] for i in train], y[train], seed=seed, embed=embed, **extra)
+    model = train_model(
+        kind,
+        [texts[i] for i in train],
+        y[train],
+        seed=seed,
+        embed=embed,
+        sentence_model=sentence_model,
+    )
     metrics = binary_metrics(y[test], model.predict_proba([texts[i] for i in test], embed=embed))
     if refit:
-        model = train_model(kind, texts, y, seed=seed, embed=embed, **extra)
+        model = train_model(kind, texts, y, seed=seed, embed=embed, sentence_model=sentence_model)
     metrics["train_seconds"] = time.perf_counter() - started
     metrics["trained_on"] = len(texts) if refit else len(train)
     model.metrics = {f"holdout_{k}": v for k, v in metrics.items()}

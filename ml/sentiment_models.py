@@ -277,8 +277,9 @@ def train_model(
 ) -> SentimentModel:
     """Fit model ``kind`` (one of ``MODEL_KINDS``) on ``texts`` with 0/1 ``labels``.
 
-    ``sentence_model`` (``minilm_ft_stack`` only) is a sentence classifier fine-tuned on
-    another corpus; without it ``minilm_ft_stack`` fine-tunes one on ``texts``.
+    ``sentence_model`` is a sentence classifier fine-tuned on another corpus, used by
+    ``minilm_ft_stack`` (other kinds ignore it); without it ``minilm_ft_stack`` fine-tunes
+    one on ``texts``.
     """
     if kind not in MODEL_KINDS:
         raise ValueError(f"unknown model {kind!r}; choose from {', '.join(MODEL_KINDS)}")
@@ -346,12 +347,8 @@ def fit_sentence_model(
 ) -> Finetuned:
     """Fine-tune the MiniLM sentence classifier on a labelled (sentence) corpus; a stratified
     ``validation`` share picks the epoch (early stopping)."""
-    from sklearn.model_selection import train_test_split
-
     texts, y = list(texts), np.asarray(labels, dtype=int)
-    fit, val = train_test_split(
-        np.arange(len(y)), test_size=validation, stratify=y, random_state=seed
-    )
+    fit, val = _holdout(y, validation, seed)
     return finetune(
         [texts[i] for i in fit],
         y[fit],
@@ -362,10 +359,15 @@ def fit_sentence_model(
     )
 
 
-def _fit_ft_stack(texts, y, *, seed: int, embed: Embed, params: FinetuneParams) -> dict:
+def _holdout(y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified indices: (the rest, a ``share`` held out for early stopping / stacking)."""
     from sklearn.model_selection import train_test_split
 
-    fit, val = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y, random_state=seed)
+    return train_test_split(np.arange(len(y)), test_size=share, stratify=y, random_state=seed)
+
+
+def _fit_ft_stack(texts, y, *, seed: int, embed: Embed, params: FinetuneParams) -> dict:
+    fit, val = _holdout(y, 0.1, seed)
     fit_texts, val_texts = [texts[i] for i in fit], [texts[i] for i in val]
     parts = _fit_tfidf(fit_texts, y[fit], seed=seed, nb=True)
     parts["minilm_lr"] = fit_linear(

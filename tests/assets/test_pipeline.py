@@ -52,16 +52,20 @@ def corrupted_release(sample_release: Path, tmp_path_factory) -> Path:
     return folder
 
 
+def fast_config(folder: Path) -> Path:
+    """Run config with the cheap sentiment model: these tests are about the graph and its
+    gate, and the default model fine-tunes MiniLM (tests/unit/test_sentiment.py covers it)."""
+    path = folder / "fast.yaml"
+    path.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
+    return path
+
+
 def test_run_publishes_then_a_corrupted_run_is_blocked(
     tmp_path: Path, sample_release: Path, corrupted_release: Path, pg_url: str, monkeypatch, capsys
 ) -> None:
     monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
     home = tmp_path / "home"
-    # The graph and its gate are under test here, not sentiment: the cheap model keeps it
-    # quick (the default one fine-tunes MiniLM; tests/unit/test_sentiment.py covers it).
-    fast = tmp_path / "fast.yaml"
-    fast.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
-    run = ["run", "--home", str(home), "--config", str(fast)]
+    run = ["run", "--home", str(home), "--config", str(fast_config(tmp_path))]
 
     assert main([*run, "--movielens", str(sample_release)]) == 0
 
@@ -137,9 +141,7 @@ def test_missing_or_unknown_movielens_source_stops_with_its_name(
     odd = tmp_path / "odd"
     odd.mkdir()
     (odd / "readme.txt").write_text("not movielens")
-    fast = tmp_path / "fast.yaml"
-    fast.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
-    run = ["run", "--home", str(tmp_path / "h"), "--config", str(fast)]
+    run = ["run", "--home", str(tmp_path / "h"), "--config", str(fast_config(tmp_path))]
     assert main([*run, "--movielens", str(odd)]) == 1
     code, summary = status(tmp_path / "h", capsys)
     assert code == 1 and summary["status"] == "failed" and not summary["published"]

@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 # downloaded with apt-get download (not installed); without apt the run says no trailer is
 # configured and the real-footage test is skipped with that reason.
 footage: install
-	-$(BIN)/python -m ml.trailers --home $(HOME_DIR)
+	-$(BIN)/python -m ml.vision.trailers --home $(HOME_DIR)
 
 run: install footage
 	$(BIN)/cine run --home $(HOME_DIR)

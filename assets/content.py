@@ -7,12 +7,11 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ml.coldstart import ColdStart, popularity_of
-from ml.content import ContentEmbeddings, embed_items, item_texts, similarity_table
-from ml.metadata import join_omdb, with_tmdb
-from ml.tmdb import REVIEW_SCHEMA, fetch_records
-from pipelines.resources import CineHome
-from pipelines.tmdb_resource import TmdbResource
+from assets.resources import CineHome, TmdbResource
+from ml.content.coldstart import ColdStart, popularity_of
+from ml.content.embeddings import ContentEmbeddings, embed_items, item_texts, similarity_table
+from ml.content.metadata import join_omdb, with_tmdb
+from ml.content.tmdb import REVIEW_SCHEMA, fetch_records
 
 GROUP = "content"
 

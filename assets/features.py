@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from ml.interactions import Interactions, build_interactions
+from ml.recsys.interactions import Interactions, build_interactions
 
 
 @dg.asset(group_name="features")

@@ -5,14 +5,22 @@ import numpy as np
 import polars as pl
 from pydantic import Field
 
-from ml.ablation import run_ablation
-from ml.content import ContentEmbeddings, decay_matrix, user_profiles
-from ml.explain import explain, with_review_clause
-from ml.interactions import Interactions
-from ml.models.base import Recommender
-from ml.personas import build_personas
-from ml.ranking import FEATURES, HybridParams, HybridRanker, ItemSide, context, fit_hybrid, rank
-from ml.surprise import surprise as surprise_lists
+from ml.content.embeddings import ContentEmbeddings, decay_matrix, user_profiles
+from ml.hybrid.ablation import run_ablation
+from ml.hybrid.explain import explain, with_review_clause
+from ml.hybrid.personas import build_personas
+from ml.hybrid.ranking import (
+    FEATURES,
+    HybridParams,
+    HybridRanker,
+    ItemSide,
+    context,
+    fit_hybrid,
+    rank,
+)
+from ml.hybrid.surprise import surprise as surprise_lists
+from ml.recsys.interactions import Interactions
+from ml.recsys.models.base import Recommender
 
 GROUP = "recommendations"
 

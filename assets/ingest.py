@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ml.data import DEFAULT_SOURCE, load_movielens
+from ml.data.readers import DEFAULT_SOURCE, load_movielens
 
 GROUP = "ingest"
 

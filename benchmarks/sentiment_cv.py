@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ml.minilm import embed_texts  # noqa: E402
-from ml.reviews import clean_reviews, read_labelled  # noqa: E402
-from ml.sentiment_card import GOALS, build_model_card, render_markdown  # noqa: E402
-from ml.sentiment_models import MODEL_KINDS  # noqa: E402
+from ml.sentiment.card import GOALS, build_model_card, render_markdown  # noqa: E402
+from ml.sentiment.models import MODEL_KINDS  # noqa: E402
+from ml.sentiment.reviews import clean_reviews, read_labelled  # noqa: E402
+from ml.text.minilm import embed_texts  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 Measures the index build time, single-query latency (p50/p95) and recall@k against exact
 search, for a sweep of ``nprobes`` x ``refine_factor``. The index is built by
-``ml.vibe_index.write_table``, the same code the pipeline runs.
+``ml.vibe.index.write_table``, the same code the pipeline runs.
 
 The vectors are a seeded mixture of Gaussian clusters on the unit sphere (like image
 embeddings, which cluster by content) rather than uniform noise, on which no ANN index
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ml import vibe_index
+from ml.vibe import index as vibe_index
 
 BATCH = 50_000
 

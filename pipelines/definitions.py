@@ -2,49 +2,64 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
-from assets import (
-    content,
-    features,
-    hybrid,
-    ingest,
-    models,
-    publish,
-    recommendations,
-    reports,
-    sentiment,
-    vibe,
+import assets
+from assets.resources import (
+    DEFAULT_HOME,
+    POSTGRES_URL_ENV,
+    TMDB_KEY_ENV,
+    CineHome,
+    GateResource,
+    PostgresResource,
+    TmdbResource,
 )
-from pipelines.jobs import cine_job, evaluation_job, ingest_job, sentiment_cv_job
-from pipelines.resources import build_resources
-from quality.checks import ALL_CHECKS
-from quality.content_checks import CONTENT_CHECKS
-from quality.sentiment_checks import SENTIMENT_CHECKS
-from quality.vibe_checks import VIBE_CHECKS
+from pipelines.io_managers import CineIOManager
+from pipelines.jobs import JOBS
+
+
+def _secret(value: str | None, env: str) -> str | dg.EnvVar | None:
+    """An explicit value, else ``dg.EnvVar(env)`` when that variable is set, else None.
+
+    Dagster resolves an ``EnvVar`` when a run starts and shows the variable's name, never
+    its value, in the UI; an unset variable means "not configured" (embedded Postgres,
+    offline metadata) rather than an error.
+    """
+    if value is not None:
+        return value
+    return dg.EnvVar(env) if os.environ.get(env) else None
+
+
+def build_resources(home: str | None = None, postgres_url: str | None = None) -> dict:
+    """Resources for a run; evaluated when called, so nothing is read at import time.
+
+    ``local`` (``dagster dev``, ``cine run``) and ``test`` differ only in the home folder
+    and the Postgres URL; ``prod`` sets ``CINE_POSTGRES_URL`` to a managed server and
+    ``TMDB_API_KEY`` for online metadata.
+    """
+    cine_home = CineHome(path=home or DEFAULT_HOME)
+    return {
+        "home": cine_home,
+        "gate": GateResource(),
+        "postgres": PostgresResource(home=cine_home, url=_secret(postgres_url, POSTGRES_URL_ENV)),
+        "io_manager": CineIOManager(home=cine_home),
+        "tmdb": TmdbResource(home=cine_home, api_key=_secret(None, TMDB_KEY_ENV)),
+    }
 
 
 def build_definitions(home: str | None = None, postgres_url: str | None = None) -> dg.Definitions:
     """All definitions, with resources for ``home`` (default ``.cineaesthete``)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(
-            [
-                ingest,
-                features,
-                models,
-                recommendations,
-                content,
-                hybrid,
-                vibe,
-                sentiment,
-                publish,
-                reports,
-            ]
-        ),
-        asset_checks=ALL_CHECKS + CONTENT_CHECKS + VIBE_CHECKS + SENTIMENT_CHECKS,
-        jobs=[cine_job, ingest_job, evaluation_job, sentiment_cv_job],
+        assets=dg.load_assets_from_package_module(assets),
+        asset_checks=dg.load_asset_checks_from_package_module(assets),
+        jobs=JOBS,
         resources=build_resources(home=home, postgres_url=postgres_url),
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What ``dagster dev`` loads (workspace.yaml): built when Dagster asks, not at import."""
+    return build_definitions()

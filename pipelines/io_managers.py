@@ -12,10 +12,23 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from pipelines.resources import CineHome
+from assets.resources import CineHome
 
 # Only classes from our own library are rebuilt from disk; never an arbitrary import path.
 _ARTIFACT_MODULES = ("ml.",)
+# Where the saved classes lived before ml/ became domain packages: artifacts saved then
+# still load (their array files are read by ml.artifacts' legacy reader).
+_MOVED_MODULES = {
+    "ml.interactions": "ml.recsys.interactions",
+    "ml.models.base": "ml.recsys.models.base",
+    "ml.models.als": "ml.recsys.models.als",
+    "ml.models.neighbours": "ml.recsys.models.neighbours",
+    "ml.models.vae": "ml.recsys.models.vae",
+    "ml.models.mf": "ml.recsys.models.mf",
+    "ml.content": "ml.content.embeddings",
+    "ml.sentiment_models": "ml.sentiment.models",
+    "ml.ranking": "ml.hybrid.ranking",
+}
 
 
 class CineIOManager(dg.ConfigurableIOManager):
@@ -78,6 +91,7 @@ class CineIOManager(dg.ConfigurableIOManager):
         if (models / name / "artifact.json").exists():
             spec = json.loads((models / name / "artifact.json").read_text())["class"]
             module, _, qualname = spec.partition(":")
+            module = _MOVED_MODULES.get(module, module)
             if not module.startswith(_ARTIFACT_MODULES):
                 raise ValueError(f"refusing to load {spec} from {models / name}")
             return getattr(importlib.import_module(module), qualname).load(models / name)

@@ -32,3 +32,5 @@ sentiment_cv_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("sentiment_model_card"),
     description="5-fold CV of every sentiment model on both Pang & Lee corpora (~25 min).",
 )
+
+JOBS = [cine_job, ingest_job, evaluation_job, sentiment_cv_job]

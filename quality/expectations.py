@@ -1,8 +1,8 @@
-"""Data-quality expectations as pure functions: each returns ``(passed, metadata)``.
+"""Data-quality expectations as pure functions, each returning a ``CheckResult``.
 
 The expectations run through great-expectations on a pandas view of the polars frame;
-the metadata always carries ``value`` (what was measured) and ``threshold`` (what
-passing means), plus a few offending examples when it fails.
+``value`` is what was measured, ``threshold`` what passing means, and ``details`` carries
+a few offending examples when it fails.
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ from typing import Any
 
 import polars as pl
 
-CheckResult = tuple[bool, dict[str, Any]]
+from ml.data.schema import MOVIES_SCHEMA, RATINGS_SCHEMA, dtype_names
+from quality.result import CheckResult
 
-RATINGS_COLUMNS = {
-    "user_id": "Int64",
-    "item_id": "Int64",
-    "rating": "Float64",
-    "timestamp": "Int64",
-}
-MOVIES_COLUMNS = {"item_id": "Int64", "title": "String", "year": "Int32", "genres": "List(String)"}
+RATINGS_COLUMNS = dtype_names(RATINGS_SCHEMA)
+MOVIES_COLUMNS = dtype_names(MOVIES_SCHEMA)
 
 
 @functools.cache
@@ -52,16 +48,14 @@ def run_expectation(frame: pl.DataFrame, expectation) -> dict[str, Any]:
 
 def _unexpected(result: dict[str, Any], threshold: str) -> CheckResult:
     count = int(result.get("unexpected_count") or 0)
-    meta = {
-        "value": count,
-        "threshold": threshold,
+    details = {
         "unexpected_percent": float(result.get("unexpected_percent") or 0.0),
         "element_count": int(result.get("element_count") or 0),
     }
     examples = result.get("partial_unexpected_list") or []
     if examples:
-        meta["examples"] = [str(x) for x in examples[:10]]
-    return bool(result["success"]), meta
+        details["examples"] = [str(x) for x in examples[:10]]
+    return CheckResult(bool(result["success"]), count, threshold, details)
 
 
 def schema_matches(frame: pl.DataFrame, expected: dict[str, str]) -> CheckResult:
@@ -75,11 +69,16 @@ def schema_matches(frame: pl.DataFrame, expected: dict[str, str]) -> CheckResult
     )
     mismatched = sorted(c for c in set(expected) | set(actual) if expected.get(c) != actual.get(c))
     passed = result["success"] and not mismatched
-    return passed, {
-        "value": len(mismatched),
-        "threshold": "0 columns differing from the contract",
-        "mismatched": [f"{c}: expected {expected.get(c)}, got {actual.get(c)}" for c in mismatched],
-    }
+    return CheckResult(
+        passed,
+        len(mismatched),
+        "0 columns differing from the contract",
+        {
+            "mismatched": [
+                f"{c}: expected {expected.get(c)}, got {actual.get(c)}" for c in mismatched
+            ]
+        },
+    )
 
 
 def not_empty(frame: pl.DataFrame, *, min_rows: int = 1) -> CheckResult:
@@ -88,7 +87,7 @@ def not_empty(frame: pl.DataFrame, *, min_rows: int = 1) -> CheckResult:
     result = run_expectation(
         frame, gx.expectations.ExpectTableRowCountToBeBetween(min_value=min_rows)
     )
-    return bool(result["success"]), {"value": frame.height, "threshold": f">= {min_rows} rows"}
+    return CheckResult(bool(result["success"]), frame.height, f">= {min_rows} rows")
 
 
 def no_nulls(frame: pl.DataFrame, columns: list[str]) -> CheckResult:
@@ -99,7 +98,7 @@ def no_nulls(frame: pl.DataFrame, columns: list[str]) -> CheckResult:
         result = run_expectation(frame, gx.expectations.ExpectColumnValuesToNotBeNull(column=col))
         nulls[col] = int(result.get("unexpected_count") or 0)
         passed &= result["success"]
-    return passed, {"value": sum(nulls.values()), "threshold": "0 nulls", "nulls": nulls}
+    return CheckResult(passed, sum(nulls.values()), "0 nulls", {"nulls": nulls})
 
 
 def values_between(frame: pl.DataFrame, column: str, low: float, high: float) -> CheckResult:
@@ -143,13 +142,8 @@ def quarantine_share(
     read = accepted_rows + rows.height
     share = rows.height / read if read else 0.0
     by_reason = dict(rows.group_by("reason").len().sort("reason").iter_rows())
-    return share <= max_share, {
-        "value": share,
-        "threshold": max_share,
-        "quarantined_rows": rows.height,
-        "rows_read": read,
-        "by_reason": by_reason,
-    }
+    details = {"quarantined_rows": rows.height, "rows_read": read, "by_reason": by_reason}
+    return CheckResult(share <= max_share, share, max_share, details)
 
 
 def not_worse_than(
@@ -157,15 +151,9 @@ def not_worse_than(
 ) -> CheckResult:
     """A new model's metric may fall below the published one's by at most ``max_drop``."""
     if candidate is None:
-        return False, {"value": None, "threshold": "a measured validation NDCG@10"}
-    meta = {
-        "value": candidate,
-        "threshold": None if published is None else published - max_drop,
-        "published": published,
-        "max_drop": max_drop,
-        "forced": forced,
-    }
+        return CheckResult(False, None, "a measured validation NDCG@10")
+    details = {"published": published, "max_drop": max_drop, "forced": forced}
     if published is None:
-        meta["threshold"] = "no published model yet"
-        return True, meta
-    return forced or candidate >= published - max_drop, meta
+        return CheckResult(True, candidate, "no published model yet", details)
+    floor = published - max_drop
+    return CheckResult(forced or candidate >= floor, candidate, floor, details)

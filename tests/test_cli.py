@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.cli import main
+from cli.main import main
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Where the real clip lies after `python -m ml.trailers` or an installed opencv-doc.
+# Where the real clip lies after `python -m ml.vision.trailers` or an installed opencv-doc.
 REAL_CLIPS = (
     Path(__file__).resolve().parents[1] / ".cineaesthete" / "trailers" / "81564_megamind.avi",
     Path("/usr/share/doc/opencv-doc/examples/data/Megamind.avi"),

@@ -11,14 +11,13 @@ import psycopg2
 import pytest
 
 from assets import content, features, hybrid
-from ml.data import load_movielens
-from pipelines.cli_coldstart import register
+from assets.resources import CineHome, TmdbResource
+from cli.coldstart import register
+from ml.data.readers import load_movielens
 from pipelines.io_managers import CineIOManager
-from pipelines.postgres import Publisher
-from pipelines.resources import CineHome
-from pipelines.sections.hybrid import hybrid_section_from_tables
-from pipelines.tmdb_resource import TmdbResource
+from publish.postgres import Publisher
 from quality.content_checks import CONTENT_CHECKS
+from reports.sections.hybrid import hybrid_section_from_tables
 
 K = 10
 PUBLISHED = (
@@ -60,7 +59,7 @@ def materialized(sample_release: Path, tmp_path_factory):
 
     @dg.asset(group_name="models")
     def recommender_model(user_item_matrix, model_selection):
-        from ml.models import build
+        from ml.recsys.models import build
 
         return build(model_selection["model"], model_selection["params"]).fit(
             user_item_matrix.matrix

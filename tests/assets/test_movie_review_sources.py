@@ -10,9 +10,8 @@ import polars as pl
 import pytest
 
 from assets import content, sentiment
+from assets.resources import CineHome, TmdbResource
 from pipelines.io_managers import CineIOManager
-from pipelines.resources import CineHome
-from pipelines.tmdb_resource import TmdbResource
 from tests.tmdb_stub import requests_to, stub_server
 
 HAUNTING = "A slow but haunting film; the music and the city stay with you long after it ends."

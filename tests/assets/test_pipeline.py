@@ -14,7 +14,7 @@ import polars as pl
 import psycopg2
 import pytest
 
-from pipelines.cli import main
+from cli.main import main
 from pipelines.definitions import defs
 
 K = 20

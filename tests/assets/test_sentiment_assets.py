@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from assets import sentiment
-from ml.sentiment_models import SentimentModel
-from ml.tmdb import REVIEW_SCHEMA
-from pipelines.cli_sentiment import register
+from assets.resources import CineHome
+from cli.sentiment import register
+from ml.content.tmdb import REVIEW_SCHEMA
+from ml.sentiment.models import SentimentModel
 from pipelines.io_managers import CineIOManager
-from pipelines.resources import CineHome
 from quality.sentiment_checks import SENTIMENT_CHECKS, SentimentGate
 from tests.pang_lee import sample
 
@@ -113,7 +113,7 @@ def test_default_run_trains_and_scores_no_movies_without_a_source(
     assert accuracy.passed and accuracy.metadata["threshold"].value == 0.5
     assert 0.5 <= accuracy.metadata["value"].value <= 1.0
     assert checks["review_quarantine_share"].metadata["value"].value == pytest.approx(2 / 302)
-    assert (tmp_path / "models" / "sentiment_model" / "model.json").exists()
+    assert (tmp_path / "models" / "sentiment_model" / "meta.json").exists()
     movies = pl.read_parquet(tmp_path / "tables" / "movie_sentiment.parquet")
     assert movies.height == 0
     meta = result.asset_materializations_for_node("movie_sentiment")[0].metadata
@@ -172,7 +172,7 @@ def test_cli_train_then_score_keeps_the_contract(tmp_path: Path, labelled_csv: P
     model_dir = tmp_path / "model"
     args = ["sentiment", "train", "--data", str(labelled_csv), "--out", str(model_dir)]
     assert _cli([*args, "--model", "tfidf_lr"]) == 0
-    assert (model_dir / "model.json").exists() and (model_dir / "arrays.npz").exists()
+    assert (model_dir / "meta.json").exists() and (model_dir / "arrays.npz").exists()
     inputs = tmp_path / "in.csv"
     inputs.write_text(
         "id,body\nr1,An utterly delightful and moving film.\nr2,\n"
@@ -235,7 +235,7 @@ def test_movie_sentiment_publishes_to_postgres(
 ) -> None:
     import psycopg2
 
-    from pipelines.postgres import Publisher
+    from publish.postgres import Publisher
 
     assert _materialize(tmp_path, DEFAULT_RUN, _ops(labelled_csv)).success
     assert _materialize(tmp_path, MOVIE_RUN, _ops(labelled_csv, str(movie_csv))).success

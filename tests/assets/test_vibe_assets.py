@@ -8,10 +8,10 @@ import dagster as dg
 import polars as pl
 
 from assets import vibe
-from ml.content import MINILM, ContentEmbeddings, embed_items
-from ml.vibe import PRESET_QUERIES
+from assets.resources import CineHome
+from ml.content.embeddings import MINILM, ContentEmbeddings, embed_items
+from ml.vibe.search import PRESET_QUERIES
 from pipelines.io_managers import CineIOManager
-from pipelines.resources import CineHome
 from quality.vibe_checks import VIBE_CHECKS
 from tests.vibe_media import clip_for_tests
 

@@ -7,10 +7,10 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 
-from ml.interactions import build_interactions
-from ml.models.als import AlsModel, AlsParams, train_als
-from ml.models.base import top_k
-from ml.recommend import recommend_with_reasons
+from ml.recsys.interactions import build_interactions
+from ml.recsys.models.als import AlsModel, AlsParams, train_als
+from ml.recsys.models.base import top_k
+from ml.recsys.recommend import recommend_with_reasons
 
 N = 50
 
@@ -114,7 +114,7 @@ def test_reasons_cite_the_nearest_liked_item() -> None:
     ],
 )
 def test_display_title(raw: str, shown: str) -> None:
-    from ml.recommend import display_titles
+    from ml.recsys.recommend import display_titles
 
     out = pl.DataFrame({"t": [raw]}).select(display_titles(pl.col("t")))
     assert out.item() == shown

@@ -6,14 +6,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ml.coldstart import ColdStart, UnknownTitles
-from ml.content import ContentEmbeddings, decay_matrix, embed_items, similarity_table
-from ml.explain import explain, sentence
-from ml.ltr import coordinate_ascent, ndcg_at_k, pad_groups
-from ml.metadata import display_title, join_omdb, title_keys
-from ml.personas import build_personas
-from ml.ranking import mmr
-from ml.surprise import usual_genres
+from ml.content.coldstart import ColdStart, UnknownTitles
+from ml.content.embeddings import ContentEmbeddings, decay_matrix, embed_items, similarity_table
+from ml.content.metadata import join_omdb, title_keys
+from ml.data.titles import display_title
+from ml.hybrid.explain import explain, sentence
+from ml.hybrid.ltr import coordinate_ascent, ndcg_at_k, pad_groups
+from ml.hybrid.personas import build_personas
+from ml.hybrid.ranking import mmr
+from ml.hybrid.surprise import usual_genres
 from quality.content_checks import explanations_true
 
 MOVIES = pl.DataFrame(
@@ -187,8 +188,8 @@ def test_personas_separate_two_tastes():
 
 
 def test_hybrid_report_section_renders():
-    from pipelines.sections.hybrid import hybrid_section
     from reports.render import _environment
+    from reports.sections.hybrid import hybrid_section
 
     row = {"coverage": 0.05, "diversity_genre": 0.79, "diversity_content": 0.6, "novelty": 2.4}
     section = hybrid_section(
@@ -205,7 +206,7 @@ def test_hybrid_report_section_renders():
 
 
 def test_review_clause_only_where_sentiment_lifted_the_title() -> None:
-    from ml.explain import with_review_clause
+    from ml.hybrid.explain import with_review_clause
 
     recs = pl.DataFrame(
         {"user_id": [1, 1, 1], "item_id": [10, 20, 30], "reason": ["Because you rated A 5★."] * 3}
@@ -231,7 +232,7 @@ def test_review_clause_only_where_sentiment_lifted_the_title() -> None:
 
 
 def test_truth_check_verifies_the_review_clause() -> None:
-    from ml.explain import with_review_clause
+    from ml.hybrid.explain import with_review_clause
 
     ratings = pl.DataFrame({"user_id": [1], "item_id": [99], "rating": [4.0]})
     meta = pl.DataFrame({"item_id": [10, 99], "director": [[], []], "cast": [[], []]})

@@ -1,4 +1,4 @@
-"""Tests for ml.data: MovieLens readers, their quarantine, and the interactions reader."""
+"""Tests for ml.data.readers: MovieLens readers, their quarantine, and the interactions reader."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ml.data import (
+from ml.data.readers import (
     DUPLICATE,
     MISSING_VALUE,
     QUARANTINE_SCHEMA,

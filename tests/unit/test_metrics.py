@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from ml.metrics import catalogue_coverage, ranking_metrics
+from ml.recsys.metrics import catalogue_coverage, ranking_metrics
 
 
 def test_hand_computed_two_users() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ml.evaluation import make_split
-from ml.metrics import ranking_metrics
-from ml.models import build
+from ml.recsys.evaluation import make_split
+from ml.recsys.metrics import ranking_metrics
+from ml.recsys.models import build
 
 WHEEL = "recommenders==1.2.1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.models import MODELS, Recommender, build
+from ml.recsys.models import MODELS, Recommender, build
 from tests.unit.test_als import N, checkerboard
 
 SMALL = {

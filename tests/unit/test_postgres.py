@@ -8,7 +8,7 @@ import polars as pl
 import psycopg2
 import pytest
 
-from pipelines.postgres import Publisher, mask_password
+from publish.postgres import Publisher, mask_password
 
 MOVIES = pl.DataFrame(
     {

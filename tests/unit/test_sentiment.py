@@ -10,17 +10,17 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ml.minilm import ChunkParams, chunk_ids, embed_texts, load_encoder
-from ml.minilm_finetune import FinetuneParams, finetune
-from ml.movie_sentiment import (
+from ml.sentiment.finetune import FinetuneParams, finetune
+from ml.sentiment.models import SentimentModel, fit_sentence_model, train_model
+from ml.sentiment.movie_sentiment import (
     ASPECTS,
     aspects_of,
     movie_sentiment,
     score_sentences,
     wilson_interval,
 )
-from ml.sentiment import binary_metrics, cross_validate, expected_calibration_error
-from ml.sentiment_models import SentimentModel, fit_sentence_model, train_model
+from ml.sentiment.training import binary_metrics, cross_validate, expected_calibration_error
+from ml.text.minilm import ChunkParams, chunk_ids, embed_texts, load_encoder
 from tests.pang_lee import cache_dir, sample
 
 
@@ -220,8 +220,8 @@ def test_no_reviews_gives_an_empty_table() -> None:
 
 
 def test_report_section_shows_card_and_movie_quotes() -> None:
-    from pipelines.sections.sentiment import sentiment_section
     from reports.render import render_run_report
+    from reports.sections.sentiment import sentiment_section
 
     card = {
         "selected": "minilm_stack",

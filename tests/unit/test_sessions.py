@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ml.interactions import Interactions, build_interactions
-from ml.models import Recommender, build
+from ml.recsys.interactions import Interactions, build_interactions
+from ml.recsys.models import Recommender, build
 
 #: The linear model alone: no popularity penalty, no ALS blend.
 PURE = {"popularity_penalty": 0.0, "als_weight": 0.0}
@@ -133,7 +133,7 @@ def test_popularity_penalty_divides_each_items_column_by_its_raters() -> None:
 
 
 def test_tuning_averages_repeated_validation_splits() -> None:
-    from ml.evaluation import tune
+    from ml.recsys.evaluation import tune
 
     ratings = pages(n_users=60).drop("timestamp")
     once = tune(ratings, models=["popularity"], repeats=1, seed=3)

@@ -7,9 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ml.tmdb import RateLimiter, TmdbClient, TmdbError, fetch_records
-from pipelines.resources import CineHome
-from pipelines.tmdb_resource import TMDB_KEY_ENV, TmdbResource
+from assets.resources import TMDB_KEY_ENV, CineHome, TmdbResource
+from ml.content.tmdb import RateLimiter, TmdbClient, TmdbError, fetch_records
 from tests.tmdb_stub import ROUTES, Stub, requests_to, stub_server
 
 
@@ -106,7 +105,7 @@ def test_resource_without_key_is_offline(tmp_path, monkeypatch):
 
 
 def test_tmdb_facts_overlay_the_offline_metadata_with_trailer_keys(server, tmp_path):
-    from ml.metadata import join_omdb, with_tmdb
+    from ml.content.metadata import join_omdb, with_tmdb
 
     movies = pl.DataFrame(
         {"item_id": [2571], "title": ["Matrix, The"], "year": [1999], "genres": [["Sci-Fi"]]},

@@ -7,10 +7,10 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from ml import vibe_index
-from ml.colour import analyse
-from ml.vibe import VibeSearcher
-from ml.vibe_tables import build_index, stats_row
+from ml.vibe import index as vibe_index
+from ml.vibe.search import VibeSearcher
+from ml.vibe.tables import build_index, stats_row
+from ml.vision.colour import analyse
 
 
 def test_plan_index_flat_below_threshold_ivf_pq_above():

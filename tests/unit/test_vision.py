@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml import colour, colour_words, frames, trailers
+from ml.vibe import colour_words
+from ml.vision import colour, frames, trailers
 from tests.vibe_media import SCENES, generated_clip, real_clip
 
 PHOTOS = ("coffee", "astronaut", "chelsea", "rocket", "camera", "hubble_deep_field", "coins")
@@ -110,7 +111,9 @@ def test_corrupt_file_raises(tmp_path):
         frames.extract_frames(bad)
 
 
-@pytest.mark.skipif(real_clip() is None, reason="Megamind.avi not fetched (python -m ml.trailers)")
+@pytest.mark.skipif(
+    real_clip() is None, reason="Megamind.avi not fetched (python -m ml.vision.trailers)"
+)
 def test_real_megamind_clip():
     got = frames.extract_frames(real_clip())
     assert got.decoded == 270 and (got.width, got.height) == (720, 528)
@@ -139,7 +142,7 @@ def test_fetch_without_apt_says_so(tmp_path, monkeypatch, capsys):
 
 
 def test_clip_random_weights_real_code_path():
-    from ml.clip import ClipEncoder, zero_shot_tags
+    from ml.vision.clip import ClipEncoder, zero_shot_tags
 
     encoder = ClipEncoder("ViT-S-32", None, device="cpu", batch_size=2, seed=0)
     rng = np.random.default_rng(0)

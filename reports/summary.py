@@ -1,0 +1,290 @@
+"""What one run did, read back from the Dagster instance: for the report and ``cine status``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from ml.recsys.recommend import display_titles
+from publish.postgres import Publisher, mask_password
+
+SAMPLE_USERS = 6
+FRAME_ASSETS = ("ratings", "movies", "quarantine", "user_recommendations")
+
+
+def _value(v: Any) -> Any:
+    return getattr(v, "value", v)
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat() if ts else None
+
+
+def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[dict], list[dict]]:
+    """Materialization metadata per asset, check evaluations and step errors of ``run_id``."""
+    materialized: dict[str, dict[str, Any]] = {}
+    checks: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unknown error"
+            if error and error.cause:
+                message = error.cause.message.strip()
+            errors.append({"step": event.step_key, "message": message})
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            mat = entry.asset_materialization
+            materialized[mat.asset_key.to_user_string()] = {
+                k: _value(v) for k, v in mat.metadata.items()
+            }
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            ev = event.event_specific_data
+            meta = {k: _value(v) for k, v in ev.metadata.items()}
+            checks.append(
+                {
+                    "asset": ev.asset_key.to_user_string(),
+                    "name": ev.check_name,
+                    "passed": bool(ev.passed),
+                    "blocking": bool(ev.blocking),
+                    "severity": ev.severity.value,
+                    "value": meta.get("value"),
+                    "threshold": meta.get("threshold"),
+                    "description": ev.description or "",
+                    "metadata": meta,
+                }
+            )
+    return materialized, checks, errors
+
+
+def latest_run_id(instance: dg.DagsterInstance, job_name: str) -> str | None:
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name), limit=1)
+    return runs[0].run_id if runs else None
+
+
+def build_run_summary(
+    instance: dg.DagsterInstance,
+    run_id: str,
+    home: Path,
+    publisher: Publisher | None = None,
+) -> dict[str, Any]:
+    """The report/status summary of one run (see ``reports.render`` for its shape)."""
+    record = instance.get_run_record_by_id(run_id)
+    if record is None:
+        raise KeyError(f"no run {run_id} in the Dagster instance at {instance.root_directory}")
+    materialized, checks, errors = run_events(instance, run_id)
+    published = materialized.get("published_version")
+    failed_blocking = [c for c in checks if c["blocking"] and not c["passed"]]
+    status = "published" if published else ("blocked" if failed_blocking else "failed")
+    tables_dir = home / "tables"
+    frames = {
+        name: pl.read_parquet(tables_dir / f"{name}.parquet")
+        for name in FRAME_ASSETS
+        if name in materialized and (tables_dir / f"{name}.parquet").exists()
+    }
+    ingest = materialized.get("ratings", {})
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "job": record.dagster_run.job_name,
+        "run_status": record.dagster_run.status.value,
+        "started_at": _iso(record.start_time),
+        "finished_at": _iso(record.end_time) or datetime.now(timezone.utc).isoformat(),
+        "status": status,
+        "published": bool(published),
+        "home": str(home),
+        "source": ingest.get("source", ""),
+        "published_version": _version(published, publisher),
+        "tables": [
+            {
+                "name": name,
+                "rows": int(meta.get("dagster/row_count", 0)),
+                "path": str(meta.get("path", "")),
+            }
+            for name, meta in materialized.items()
+            if "dagster/row_count" in meta
+        ],
+        "rows_read": {
+            name: int(materialized[name]["rows_read"])
+            for name in ("ratings", "movies")
+            if name in materialized
+        },
+        "quarantine": _quarantine(frames.get("quarantine")),
+        "checks": checks,
+        "errors": [e for e in errors if "asset check failed" not in e["message"]],
+        "model": _model(materialized.get("recommender_model")),
+        "rating_histogram": _histogram(frames.get("ratings")),
+        "sample": _sample(frames),
+        "n_users": ingest.get("users"),
+        "report_path": str(home / "reports" / "index.html"),
+        "sections": _sections(home, materialized),
+    }
+    return summary
+
+
+def _sections(home: Path, materialized: dict) -> list[dict[str, Any]]:
+    from reports.sections.hybrid import hybrid_section_from_tables
+    from reports.sections.vibe import vibe_section_from_tables
+
+    sections = []
+    tuning_path = home / "tables" / "model_tuning.parquet"
+    selected = materialized.get("model_selection", {})
+    if "model_tuning" in materialized and tuning_path.exists():
+        table = pl.read_parquet(tuning_path)
+        if "ndcg@10" in table.columns:
+            table = table.filter(pl.col("ndcg@10").is_not_null()).sort("ndcg@10", descending=True)
+            rows = [
+                {
+                    "model": r["model"],
+                    "params": r["params"],
+                    "ndcg": r["ndcg@10"],
+                    "map": r.get("map@10"),
+                    "recall": r.get("recall@10"),
+                    "coverage": r.get("coverage"),
+                    "novelty": r.get("novelty"),
+                    "train_s": r.get("train_s"),
+                    "selected": i == 0 and r["model"] == selected.get("model"),
+                }
+                for i, r in enumerate(table.iter_rows(named=True))
+            ]
+            sections.append(
+                {
+                    "title": "Model selection",
+                    "html_template": "model_selection_section.html.j2",
+                    "data": {"selected": selected.get("model", "?"), "rows": rows},
+                }
+            )
+    if "hybrid_recommendations" in materialized:
+        hybrid = hybrid_section_from_tables(home / "tables", home / "models")
+        if hybrid:
+            sections.append(hybrid)
+    if "sentiment_model" in materialized:
+        sections.append(_sentiment_section(home))
+    if "vibe_presets" in materialized:
+        vibe = vibe_section_from_tables(home / "tables")
+        if vibe is not None:
+            sections.append(vibe)
+    return sections
+
+
+def _sentiment_section(home: Path) -> dict[str, Any]:
+    import json
+
+    from ml import artifacts
+    from ml.sentiment.models import SentimentModel
+    from reports.sections.sentiment import sentiment_section
+
+    model_dir, tables = home / "models" / "sentiment_model", home / "tables"
+    model = SentimentModel.load(model_dir) if artifacts.exists(model_dir) else None
+    card = tables / "sentiment_model_card.json"
+    movies = tables / "movie_sentiment.parquet"
+    return sentiment_section(
+        model.metrics if model else None,
+        model.kind if model else None,
+        json.loads(card.read_text()) if card.exists() else None,
+        pl.read_parquet(movies) if movies.exists() else None,
+    )
+
+
+def _version(published: dict | None, publisher: Publisher | None) -> dict | None:
+    if published:
+        return {
+            "version": int(published["version"]),
+            "schema": published["schema"],
+            "url": published["url"],
+            "published_at": published.get("published_at"),
+            "this_run": True,
+        }
+    if publisher is None:
+        return None
+    try:
+        current = publisher.current()
+    except Exception:  # noqa: BLE001 - a report of a failed run must not fail on Postgres
+        return None
+    if current is None:
+        return None
+    return {
+        "version": current.version,
+        "schema": current.schema_name,
+        "url": mask_password(publisher.url),
+        "published_at": current.published_at,
+        "this_run": False,
+    }
+
+
+def _quarantine(q: pl.DataFrame | None) -> list[dict[str, Any]]:
+    if q is None or q.height == 0:
+        return []
+    counts = q.group_by("table", "reason").len().sort("table", "len", descending=[False, True])
+    return [{"table": t, "reason": r, "rows": n} for t, r, n in counts.iter_rows()]
+
+
+def _model(meta: dict | None) -> dict | None:
+    if not meta:
+        return None
+    prefix = "validation_"
+    return {
+        "name": meta.get("model", "unknown"),
+        "params": meta.get("params", {}),
+        "train_seconds": float(meta.get("train_seconds", 0.0)),
+        "device": meta.get("device", "cpu"),
+        "metrics": {
+            k[len(prefix) :]: v
+            for k, v in meta.items()
+            if k.startswith(prefix) and k != "validation_users"
+        },
+    }
+
+
+def _histogram(ratings: pl.DataFrame | None) -> list[dict[str, Any]]:
+    if ratings is None:
+        return []
+    counts = ratings.group_by("rating").len().sort("rating")
+    return [{"rating": float(r), "count": int(n)} for r, n in counts.iter_rows()]
+
+
+def _sample(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+    recs, ratings, movies = (frames.get(n) for n in ("user_recommendations", "ratings", "movies"))
+    if recs is None or ratings is None or movies is None:
+        return []
+    users = (
+        recs["user_id"]
+        .unique()
+        .sort()
+        .sample(min(SAMPLE_USERS, recs["user_id"].n_unique()), seed=7)
+        .sort()
+    )
+    titles = movies.select("item_id", display_titles(pl.col("title")).alias("title"), "year")
+    out = []
+    for user in users.to_list():
+        mine = ratings.filter(pl.col("user_id") == user)
+        liked = (
+            mine.filter(pl.col("rating") >= 4.0)
+            .sort("rating", "timestamp", descending=True)
+            .join(titles, on="item_id", how="left")
+            .head(6)
+        )
+        lst = recs.filter(pl.col("user_id") == user).sort("rank")
+        out.append(
+            {
+                "user_id": user,
+                "n_ratings": mine.height,
+                "liked": [_label(t, y) for t, y in liked.select("title", "year").iter_rows()],
+                "recommendations": [
+                    {"rank": r, "title": t, "year": y, "score": float(s), "reason": why}
+                    for r, t, y, s, why in lst.select(
+                        "rank", "title", "year", "score", "reason"
+                    ).iter_rows()
+                ],
+            }
+        )
+    return out
+
+
+def _label(title: str, year: int | None) -> str:
+    return f"{title} ({year})" if year else title

@@ -33,10 +33,11 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/codespell pipelines assets ml quality reports sql tests docs README.md
+	$(BIN)/codespell pipelines assets ml quality reports publish cli sql tests docs README.md
 
 dev: install
 	mkdir -p $(HOME_DIR)/dagster
+	test -f $(HOME_DIR)/dagster/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(HOME_DIR)/dagster/dagster.yaml
 	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster $(BIN)/dagster dev -w workspace.yaml
 
 status: install

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from assets.resources import CineHome, PostgresResource
+from assets.resources import CineHome, GateResource, PostgresResource
 from ml.recsys.models.base import Recommender
 from publish.releases import write_release
 
@@ -73,11 +73,14 @@ PUBLISHED_COLUMNS = {
 }
 
 
-@dg.asset(group_name="publish")
+@dg.asset(group_name="publish", deps=["input_drift", "output_drift"])
 def published_version(
     context: dg.AssetExecutionContext,
     home: CineHome,
     postgres: PostgresResource,
+    gate: GateResource,
+    input_profile: pl.DataFrame,
+    output_profile: pl.DataFrame,
     user_recommendations: pl.DataFrame,
     movies: pl.DataFrame,
     recommender_model: Recommender,
@@ -105,9 +108,15 @@ def published_version(
     # movie-linked reviews are configured, and published empty rather than stale.
     tables["movie_sentiment"] = movie_sentiment
     metrics = {"model": recommender_model.name, **recommender_model.metrics}
-    version = postgres.publisher().publish(tables, run_id=context.run_id, metrics=metrics)
+    # Checks pass under force_publish (their metadata says forced); the record says so too.
+    reason = "forced publish (gate.force_publish)" if gate.force_publish else "pipeline run"
+    version = postgres.publisher().publish(
+        tables, run_id=context.run_id, metrics=metrics, reason=reason
+    )
     url = postgres.display_url()
-    release = write_release(home.folder("published"), version.version, tables)
+    # The drift profiles go to the Parquet release only: the next run compares against them.
+    profiles = {"input_profile": input_profile, "output_profile": output_profile}
+    release = write_release(home.folder("published"), version.version, {**tables, **profiles})
     context.log.info(f"published version {version.version} to {url} and {release}")
     record = {
         "version": version.version,
@@ -115,6 +124,7 @@ def published_version(
         "published_at": version.published_at,
         "url": url,
         "embedded": postgres.is_embedded(),
+        "reason": reason,
         "row_counts": version.row_counts,
         "views": [f"cine.{name}" for name in tables],
         "parquet": str(release),

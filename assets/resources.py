@@ -62,6 +62,25 @@ class GateResource(dg.ConfigurableResource):
     max_review_quarantine_share: float = Field(
         default=0.05, description="Largest share of labelled texts that may be quarantined."
     )
+    drift_p_value: float = Field(
+        default=1e-3,
+        description="Drift gate for p-value tests (K-S, chi-square on small samples): a "
+        "feature whose p-value falls below it blocks the run; evidently's own 0.05 warns.",
+    )
+    drift_distance: float = Field(
+        default=0.3,
+        description="Drift gate for distances (normed Wasserstein, Jensen-Shannon on large "
+        "samples; relative change of coverage): above it blocks; evidently's 0.1 warns.",
+    )
+    drift_removed_share: float = Field(
+        default=0.2,
+        description="Largest share of the published run's users (movies) that may be missing "
+        "now; half of it warns.",
+    )
+    drift_new_share: float = Field(
+        default=0.5,
+        description="Largest share of today's users (movies) that may be new; half of it warns.",
+    )
 
 
 class PostgresResource(dg.ConfigurableResource):

@@ -33,6 +33,10 @@ def _instance(home: str):
 
     dagster_home = Path(home).expanduser().resolve() / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        # The instance this project writes sends no telemetry; a user's own file is kept.
+        config.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.from_config(str(dagster_home))
 
 

@@ -1,0 +1,1 @@
+"""Dagster wiring only: the one ``Definitions``, IO manager, jobs."""

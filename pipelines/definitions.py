@@ -18,6 +18,11 @@ from assets.resources import (
 )
 from pipelines.io_managers import CineIOManager
 from pipelines.jobs import JOBS
+from pipelines.schedules import NIGHTLY_CRON, WEEKLY_CRON, build_schedules
+from pipelines.sensors import build_sensors
+
+NIGHTLY_CRON_ENV = "CINE_NIGHTLY_CRON"
+WEEKLY_CRON_ENV = "CINE_WEEKLY_CRON"
 
 
 def _secret(value: str | None, env: str) -> str | dg.EnvVar | None:
@@ -55,6 +60,11 @@ def build_definitions(home: str | None = None, postgres_url: str | None = None) 
         assets=dg.load_assets_from_package_module(assets),
         asset_checks=dg.load_asset_checks_from_package_module(assets),
         jobs=JOBS,
+        schedules=build_schedules(
+            nightly_cron=os.environ.get(NIGHTLY_CRON_ENV, NIGHTLY_CRON),
+            weekly_cron=os.environ.get(WEEKLY_CRON_ENV, WEEKLY_CRON),
+        ),
+        sensors=build_sensors(),
         resources=build_resources(home=home, postgres_url=postgres_url),
     )
 

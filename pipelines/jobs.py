@@ -33,4 +33,10 @@ sentiment_cv_job = dg.define_asset_job(
     description="5-fold CV of every sentiment model on both Pang & Lee corpora (~25 min).",
 )
 
-JOBS = [cine_job, ingest_job, evaluation_job, sentiment_cv_job]
+vibe_job = dg.define_asset_job(
+    "vibe_refresh",
+    selection=dg.AssetSelection.groups("vibe"),
+    description="Trailers, frames, embeddings and the vibe index only (new trailer files).",
+)
+
+JOBS = [cine_job, ingest_job, evaluation_job, sentiment_cv_job, vibe_job]

@@ -122,16 +122,21 @@ def build_run_summary(
         "sample": _sample(frames),
         "n_users": ingest.get("users"),
         "report_path": str(home / "reports" / "index.html"),
-        "sections": _sections(home, materialized),
+        "sections": _sections(home, materialized, run_id),
     }
     return summary
 
 
-def _sections(home: Path, materialized: dict) -> list[dict[str, Any]]:
+def _sections(home: Path, materialized: dict, run_id: str) -> list[dict[str, Any]]:
+    from reports.sections.drift import drift_section_from_tables
     from reports.sections.hybrid import hybrid_section_from_tables
     from reports.sections.vibe import vibe_section_from_tables
 
     sections = []
+    if "input_drift" in materialized or "output_drift" in materialized:
+        drift = drift_section_from_tables(home / "tables", home / "drift" / run_id)
+        if drift:
+            sections.append(drift)
     tuning_path = home / "tables" / "model_tuning.parquet"
     selected = materialized.get("model_selection", {})
     if "model_tuning" in materialized and tuning_path.exists():

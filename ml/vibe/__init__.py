@@ -1,0 +1,8 @@
+"""The vibe index: search movies by how they look (layer 3).
+
+- ``colour_words``: a query's colour and light words as CIELAB targets.
+- ``tables``: per-frame and per-movie tables; ``index``: LanceDB tables and vector indexes.
+- ``search``: ``VibeSearch`` over the index.
+"""
+
+__all__ = ["colour_words", "index", "search", "tables"]

@@ -1,0 +1,101 @@
+"""Schedules and sensors: right targets, stopped by default, a file never triggers twice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.resources import CineHome
+from pipelines.definitions import build_definitions
+from pipelines.sensors import build_sensors
+
+
+@pytest.fixture
+def defs(tmp_path: Path) -> dg.Definitions:
+    return build_definitions(home=str(tmp_path / "home"))
+
+
+def test_schedules_target_their_jobs_and_start_stopped(defs) -> None:
+    schedules = {s.name: s for s in defs.schedules}
+    assert {n: (s.job_name, s.cron_schedule) for n, s in schedules.items()} == {
+        "nightly_refresh": ("cine", "0 2 * * *"),
+        "weekly_ranking_ablation": ("evaluation", "0 4 * * 0"),
+        "weekly_sentiment_cv": ("sentiment_cv", "0 4 * * 0"),
+    }
+    assert {s.default_status for s in schedules.values()} == {dg.DefaultScheduleStatus.STOPPED}
+
+
+def test_cron_comes_from_the_environment_when_set(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CINE_NIGHTLY_CRON", "30 1 * * 1-5")
+    defs = build_definitions(home=str(tmp_path))
+    assert {s.name: s.cron_schedule for s in defs.schedules}["nightly_refresh"] == "30 1 * * 1-5"
+
+
+def _evaluate(sensor, home: Path, cursor: str | None = None):
+    with dg.build_sensor_context(cursor=cursor, resources={"home": CineHome(path=str(home))}) as ctx:
+        return sensor(ctx)
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Set ``path``'s modification time ``seconds`` in the past (the sensor waits for files
+    to settle)."""
+    t = path.stat().st_mtime - seconds
+    os.utime(path, (t, t))
+
+
+def test_a_dropped_release_starts_one_run_and_never_a_second(tmp_path: Path) -> None:
+    drop_sensor = {s.name: s for s in build_sensors(settle_seconds=5)}["movielens_drop"]
+    home = tmp_path / "home"
+    assert isinstance(_evaluate(drop_sensor, home), dg.SkipReason)
+
+    release = home / "drop" / "ml-latest-small-2026-12"
+    release.mkdir(parents=True)
+    (release / "ratings.csv").write_text("userId,movieId,rating,timestamp\n")
+    # Still being copied (changed just now): not taken yet.
+    assert isinstance(_evaluate(drop_sensor, home), dg.SkipReason)
+
+    _age(release, 60)
+    result = _evaluate(drop_sensor, home)
+    assert isinstance(result, dg.SensorResult) and len(result.run_requests) == 1
+    request = result.run_requests[0]
+    source = request.run_config["ops"]["movielens"]["config"]["source"]
+    assert source == str(release.resolve())
+    assert request.run_key.startswith("ml-latest-small-2026-12:")
+
+    # The cursor remembers it: the same release does not trigger again.
+    assert isinstance(_evaluate(drop_sensor, home, result.cursor), dg.SkipReason)
+
+    newer = home / "drop" / "ml-25m.zip"
+    newer.write_bytes(b"PK")
+    _age(newer, 30)
+    again = _evaluate(drop_sensor, home, result.cursor)
+    assert [r.tags["cine/source"] for r in again.run_requests] == ["ml-25m.zip"]
+    assert int(again.cursor) > int(result.cursor)
+
+
+def test_new_trailers_refresh_the_vibe_branch_only(tmp_path: Path, defs) -> None:
+    sensors = {s.name: s for s in build_sensors(settle_seconds=5)}
+    trailer_sensor = sensors["new_trailers"]
+    assert trailer_sensor.job_name == "vibe_refresh"
+    vibe = defs.resolve_job_def("vibe_refresh")
+    groups = {
+        defs.resolve_asset_graph().get(k).group_name for k in vibe.asset_layer.executable_asset_keys
+    }
+    assert groups == {"vibe"}
+
+    home = tmp_path / "home"
+    clips = home / "trailers"
+    clips.mkdir(parents=True)
+    (clips / "notes.txt").write_text("not a video")
+    for name in ("81564_megamind.avi", "862_toy_story.mp4"):
+        (clips / name).write_bytes(b"\0")
+        _age(clips / name, 60)
+    _age(clips / "notes.txt", 60)
+    result = _evaluate(trailer_sensor, home)
+    assert len(result.run_requests) == 1
+    assert "81564_megamind.avi" in result.run_requests[0].run_key
+    assert "notes.txt" not in result.run_requests[0].run_key
+    assert isinstance(_evaluate(trailer_sensor, home, result.cursor), dg.SkipReason)

@@ -2,8 +2,8 @@
 
 A user's embedding is their time-decayed, rating-weighted content profile
 (``ml.content.embeddings.user_profiles``). A cluster is named after the genre it
-over-represents most against all users (its lift), e.g. "The Suspense Seeker"; when two clusters would share a
-name, the cluster's dominant decade tells them apart.
+over-represents most against all users (its lift), e.g. "The Suspense Seeker"; when two
+clusters would share a name, the cluster's dominant decade tells them apart.
 """
 
 from __future__ import annotations

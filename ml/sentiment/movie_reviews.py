@@ -2,8 +2,9 @@
 
 Each source is cleaned like every review (``ml.sentiment.reviews.clean_reviews``) with
 Markdown marks stripped as well, since review sites (TMDb) write Markdown and HTML. A
-(movie, text) pair is kept once, from the first source that has it; its repeats go to quarantine as ``duplicate``,
-so a review that a file and TMDb both hold is scored once and no row vanishes unrecorded.
+(movie, text) pair is kept once, from the first source that has it; its repeats go to
+quarantine as ``duplicate``, so a review that a file and TMDb both hold is scored once and
+no row vanishes unrecorded.
 """
 
 from __future__ import annotations

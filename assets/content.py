@@ -37,6 +37,8 @@ class SimilarityConfig(dg.Config):
         "tmdb_reviews": dg.AssetOut(description="TMDb reviews of the movies, as written."),
     },
     group_name=GROUP,
+    # TMDb is the network: the client retries each request, the step retries an outage.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
 )
 def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb: TmdbResource):
     """OMDb facts joined by normalised title ± 1 year; TMDb facts and reviews when keyed."""

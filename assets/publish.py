@@ -73,7 +73,12 @@ PUBLISHED_COLUMNS = {
 }
 
 
-@dg.asset(group_name="publish", deps=["input_drift", "output_drift"])
+@dg.asset(
+    group_name="publish",
+    deps=["input_drift", "output_drift"],
+    # A lost connection mid-load drops the half-loaded schema; trying again is safe.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+)
 def published_version(
     context: dg.AssetExecutionContext,
     home: CineHome,

@@ -12,7 +12,9 @@ def run_report(
     context: dg.AssetExecutionContext, home: CineHome, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """HTML report of this run: data, quarantine, checks, model and sample recommendations."""
-    summary = build_run_summary(context.instance, context.run_id, home.root, postgres.publisher())
+    summary = build_run_summary(
+        context.instance, context.run_id, home.root, postgres.publisher(), record=True
+    )
     path = write_run_report(summary, home.folder("reports"))
     context.log.info(f"report written to {path}")
     return dg.MaterializeResult(

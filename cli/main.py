@@ -84,7 +84,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 0 if result.success else 1
     cine_home, postgres = _resources(home)
-    summary = build_run_summary(instance, result.run_id, cine_home.root, postgres.publisher())
+    summary = build_run_summary(
+        instance, result.run_id, cine_home.root, postgres.publisher(), record=True
+    )
     if "run_report" not in {t["name"] for t in summary["tables"]}:
         # A blocked or failed run never reaches the report asset; stakeholders still
         # need to read why nothing was published.

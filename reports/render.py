@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
 
+from reports.sparkline import sparkline
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SAMPLE_RECOMMENDATIONS = 10
 LIKED_SHOWN = 6
@@ -161,7 +163,11 @@ def _view(summary: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template shows, derived once here so the template only lays it out."""
     status = summary.get("status") or "failed"
     status_label, status_kind = _STATUS.get(status, (str(status).title(), "bad"))
-    checks = [_check_row(c) for c in summary.get("checks") or []]
+    history = summary.get("check_history") or {}
+    checks = [
+        {**_check_row(c), "trend": sparkline(history.get(f"{c['asset']}.{c['name']}", []))}
+        for c in summary.get("checks") or []
+    ]
     # Failing checks first: they are what a reader of a blocked run looks for.
     checks.sort(key=lambda c: c["passed"])
     tables = list(summary.get("tables") or [])

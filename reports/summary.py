@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from ml.recsys.recommend import display_titles
+from publish.history import check_history, record_checks
 from publish.postgres import Publisher, mask_password
 
 SAMPLE_USERS = 6
@@ -73,8 +75,14 @@ def build_run_summary(
     run_id: str,
     home: Path,
     publisher: Publisher | None = None,
+    *,
+    record: bool = False,
 ) -> dict[str, Any]:
-    """The report/status summary of one run (see ``reports.render`` for its shape)."""
+    """The report/status summary of one run (see ``reports.render`` for its shape).
+
+    With ``record``, the run's check outcomes are first stored in the quality history of
+    ``publisher``'s database, so the trend lines include this run.
+    """
     record = instance.get_run_record_by_id(run_id)
     if record is None:
         raise KeyError(f"no run {run_id} in the Dagster instance at {instance.root_directory}")
@@ -100,6 +108,7 @@ def build_run_summary(
         "home": str(home),
         "source": ingest.get("source", ""),
         "published_version": _version(published, publisher),
+        "check_history": _history(publisher, run_id, checks, bool(published) if record else None),
         "tables": [
             {
                 "name": name,
@@ -194,6 +203,21 @@ def _sentiment_section(home: Path) -> dict[str, Any]:
         json.loads(card.read_text()) if card.exists() else None,
         pl.read_parquet(movies) if movies.exists() else None,
     )
+
+
+def _history(
+    publisher: Publisher | None, run_id: str, checks: list[dict], published: bool | None
+) -> dict[str, list[dict]]:
+    """Record this run's checks (unless ``published`` is None), then the recent history."""
+    if publisher is None:
+        return {}
+    try:
+        if published is not None and checks:
+            record_checks(publisher, run_id, checks, published=published)
+        return check_history(publisher)
+    except Exception:  # noqa: BLE001 - a report of a failed run must not fail on Postgres
+        logging.getLogger(__name__).warning("quality history unavailable", exc_info=True)
+        return {}
 
 
 def _version(published: dict | None, publisher: Publisher | None) -> dict | None:

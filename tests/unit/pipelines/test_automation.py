@@ -35,7 +35,8 @@ def test_cron_comes_from_the_environment_when_set(tmp_path, monkeypatch) -> None
 
 
 def _evaluate(sensor, home: Path, cursor: str | None = None):
-    with dg.build_sensor_context(cursor=cursor, resources={"home": CineHome(path=str(home))}) as ctx:
+    resources = {"home": CineHome(path=str(home))}
+    with dg.build_sensor_context(cursor=cursor, resources=resources) as ctx:
         return sensor(ctx)
 
 

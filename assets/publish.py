@@ -1,5 +1,7 @@
 """Publish: load the gated outputs into PostgreSQL as a new version, atomically."""
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -96,6 +98,7 @@ def published_version(
     coldstart_presets: pl.DataFrame,
     surprise_recommendations: pl.DataFrame,
     movie_sentiment: pl.DataFrame,
+    vibe_index: dict,
 ) -> dg.Output[dict]:
     """The Postgres version the reader views now show; runs only when every check passed."""
     frames = {
@@ -113,6 +116,8 @@ def published_version(
     # movie-linked reviews are configured, and published empty rather than stale.
     tables["movie_sentiment"] = movie_sentiment
     metrics = {"model": recommender_model.name, **recommender_model.metrics}
+    # The LanceDB table versions served with this Postgres version.
+    metrics["lancedb_table_versions"] = vibe_index.get("table_versions", {})
     # Checks pass under force_publish (their metadata says forced); the record says so too.
     reason = "forced publish (gate.force_publish)" if gate.force_publish else "pipeline run"
     version = postgres.publisher().publish(
@@ -121,7 +126,13 @@ def published_version(
     url = postgres.display_url()
     # The drift profiles go to the Parquet release only: the next run compares against them.
     profiles = {"input_profile": input_profile, "output_profile": output_profile}
-    release = write_release(home.folder("published"), version.version, {**tables, **profiles})
+    release = write_release(
+        home.folder("published"),
+        version.version,
+        {**tables, **profiles},
+        folders={"lancedb": Path(vibe_index["path"])},
+        documents={"vibe_index": {**vibe_index, "path": None}},
+    )
     context.log.info(f"published version {version.version} to {url} and {release}")
     record = {
         "version": version.version,
@@ -133,6 +144,7 @@ def published_version(
         "row_counts": version.row_counts,
         "views": [f"cine.{name}" for name in tables],
         "parquet": str(release),
+        "lancedb": str(release / "lancedb"),
     }
     return dg.Output(
         record,

@@ -1,5 +1,6 @@
 """Vibe: trailer frames, their colour and CLIP embeddings, and the LanceDB vibe index."""
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -184,8 +185,13 @@ def clip_embeddings(
     )
 
 
+#: Where each run builds its index; the gated publish step moves it into the release.
+BUILDS = "lancedb/builds"
+
+
 @dg.asset(group_name=GROUP)
 def vibe_index(
+    context: dg.AssetExecutionContext,
     home: CineHome,
     frames: pl.DataFrame,
     frame_analytics: pl.DataFrame,
@@ -194,13 +200,18 @@ def vibe_index(
     content_embeddings: ContentEmbeddings,
     config: ClipConfig,
 ) -> dg.Output[dict]:
-    """LanceDB tables frames and movies under <home>/lancedb (IVF-PQ when large, else flat)."""
+    """LanceDB tables frames and movies, built for this run (IVF-PQ when large, else flat)."""
+    builds = home.folder(BUILDS)
+    # Earlier builds were either published (moved away) or blocked: neither is served.
+    for old in builds.iterdir():
+        if old.name != context.run_id:
+            shutil.rmtree(old, ignore_errors=True)
     # The content embeddings are MiniLM vectors of richer item text in the query encoder's
     # space: reuse them rather than encode the catalogue a second time.
     reuse = content_embeddings.backend == MINILM
     clip_dim = clip_embeddings["vector"].list.len().max() if clip_embeddings.height else None
     info = build_index(
-        home.folder("lancedb"),
+        builds / context.run_id,
         frames,
         frame_analytics,
         clip_embeddings,

@@ -292,8 +292,13 @@ def cmd_db(args: argparse.Namespace) -> int:
         return 0
     publisher = pg.publisher()
     if args.action == "rollback":
+        from publish.releases import set_current
+
         version = publisher.rollback_to(args.version)
         print(f"reader views now show version {version.version} ({version.schema_name})")
+        # The files of that version (Parquet tables, the LanceDB vibe index) switch with it.
+        release = set_current(cine_home.root / "published", version.version)
+        print(f"published files now {release}")
         return 0
     print(json.dumps(publisher.versions(), indent=2, default=str))
     return 0

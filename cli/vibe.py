@@ -27,10 +27,17 @@ def register(subparsers) -> None:
 
 
 def cmd_vibe(args: argparse.Namespace) -> int:
+    from publish.releases import current_release
+
     home = Path(home_from(args.home)).expanduser().resolve()
-    record = home / "tables" / "vibe_index.json"
-    if not record.exists():
-        print(f"cine vibe: no vibe index under {home}; run `cine run` first", file=sys.stderr)
+    # The served index is the published one: a run that was blocked never replaces it.
+    release = current_release(home / "published")
+    record = None if release is None else release / "vibe_index.json"
+    if record is None or not record.exists() or not (release / "lancedb").is_dir():
+        print(
+            f"cine vibe: no published vibe index under {home}; run `cine run` first",
+            file=sys.stderr,
+        )
         return 1
     info = json.loads(record.read_text())
     from ml.vibe.search import VibeSearcher
@@ -40,7 +47,7 @@ def cmd_vibe(args: argparse.Namespace) -> int:
         from ml.vision.clip import ClipEncoder
 
         clip = ClipEncoder(info["clip_model"], info["clip_pretrained"])
-    searcher = VibeSearcher(info["path"], clip=clip)
+    searcher = VibeSearcher(str(release / "lancedb"), clip=clip)
     try:
         results = searcher.search(args.query, k=args.k, where=args.where)
     except (ValueError, RuntimeError) as error:

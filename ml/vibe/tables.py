@@ -189,8 +189,10 @@ def build_index(
             ann_min_rows=ann_min_rows,
         ),
     }
+    db = vibe_index.connect(db_path)
     return {
         "path": str(db_path),
+        "table_versions": {name: int(db.open_table(name).version) for name in plans},
         "frames": frame_table.num_rows,
         "movies": movie_table.num_rows,
         "movies_with_frames": int(movie_rows["has_trailer"].sum()),

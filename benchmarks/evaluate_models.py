@@ -239,7 +239,7 @@ def main() -> None:
         "Full ranking over all items (no sampled negatives), k = 10, seed 42, each model at "
         "the first (default) configuration of its search space in `ml/evaluation.py`. "
         "Metrics are checked against Microsoft Recommenders' `python_evaluation` in "
-        "`tests/unit/test_metrics_reference.py`.",
+        "`tests/unit/recsys/test_metrics_reference.py`.",
     ]
     for dataset in ("ml-100k", "ml-latest-small"):
         for protocol in ("stratified", "temporal"):

@@ -34,7 +34,9 @@ def cmd_coldstart(args: argparse.Namespace) -> int:
     home = Path(home_from(args.home)).expanduser().resolve()
     emb_path = home / "models" / "content_embeddings"
     movies_path = home / "tables" / "movies.parquet"
-    if not (emb_path / "embeddings.npz").exists() or not movies_path.exists():
+    from ml import artifacts
+
+    if not artifacts.exists(emb_path) or not movies_path.exists():
         print(f"cine coldstart: no content embeddings under {home}; run `cine run` first",
               file=sys.stderr)  # fmt: skip
         return 1

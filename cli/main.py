@@ -22,10 +22,20 @@ def _home(args: argparse.Namespace) -> str:
 
 def _resources(home: str):
     """The home and Postgres resources a run on ``home`` uses, with their URLs resolved."""
+    import dagster as dg
+
+    from assets.resources import PostgresResource
     from pipelines.definitions import build_resources
 
     built = build_resources(home=home)
-    return built["home"], built["postgres"].process_config_and_initialize()
+    postgres = built["postgres"]
+    if isinstance(postgres.url, dg.EnvVar):
+        # Resolved as Dagster does when a run starts. process_config_and_initialize() cannot
+        # be used: a resource with a nested resource (home) must be initialised as a context.
+        postgres = PostgresResource(
+            home=built["home"], url=postgres.url.get_value(), keep_versions=postgres.keep_versions
+        )
+    return built["home"], postgres
 
 
 def _instance(home: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 
@@ -16,7 +18,7 @@ class CheckResult(NamedTuple):
     passed: bool
     value: Any
     threshold: Any
-    details: dict[str, Any] = {}
+    details: Mapping[str, Any] = MappingProxyType({})
 
     def metadata(self) -> dict[str, Any]:
         """``value``, ``threshold`` and every detail, as one flat mapping."""

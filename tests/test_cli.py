@@ -93,3 +93,12 @@ def test_evaluate_rejects_unknown_model_and_dataset(tmp_path, capsys) -> None:
     assert main(["evaluate", "--models", "nope", "--home", str(tmp_path)]) == 2
     assert main(["evaluate", "--dataset", str(tmp_path / "x"), "--home", str(tmp_path)]) == 2
     assert str(tmp_path / "x") in capsys.readouterr().err
+
+
+def test_db_commands_read_the_postgres_url_from_the_environment(
+    tmp_path: Path, pg_url: str, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
+    assert main(["db", "url", "--home", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == pg_url
+    assert main(["db", "versions", "--home", str(tmp_path)]) == 0

@@ -1,7 +1,9 @@
-"""Video for the vibe tests: the real Megamind clip when present, else one generated here."""
+"""Media for the vision and vibe tests: scikit-image's real photographs, and video (the
+real Megamind clip when present, else one generated here)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,24 @@ REAL_CLIPS = (
     Path("/usr/share/doc/opencv-doc/examples/data/Megamind.avi"),
 )
 SCENES = ((220, 60, 40), (40, 160, 70), (30, 60, 200))  # red, green, blue scenes
+PHOTOS = ("coffee", "astronaut", "chelsea", "rocket", "camera", "hubble_deep_field", "coins")
+
+
+@functools.cache
+def photo_stats() -> dict:
+    """Colour statistics (``ml.vision.colour.analyse``) of scikit-image's bundled real
+    photographs, greys as RGB, by name."""
+    import skimage.data
+
+    from ml.vision import colour
+
+    out = {}
+    for name in PHOTOS:
+        image = getattr(skimage.data, name)()
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        out[name] = colour.analyse(image[..., :3])
+    return out
 
 
 def real_clip() -> Path | None:

@@ -10,13 +10,12 @@ import polars as pl
 import psycopg2
 import pytest
 
-from assets import content, features, hybrid
+from assets import content, content_checks, features, hybrid, hybrid_checks
 from assets.resources import CineHome, TmdbResource
 from cli.coldstart import register
 from ml.data.readers import load_movielens
 from pipelines.io_managers import CineIOManager
 from publish.postgres import Publisher
-from quality.content_checks import CONTENT_CHECKS
 from reports.sections.hybrid import hybrid_section_from_tables
 
 K = 10
@@ -83,7 +82,7 @@ def materialized(sample_release: Path, tmp_path_factory):
             recommender_model,
             features.user_item_matrix,
             *dg.load_assets_from_modules([content, hybrid]),
-            *CONTENT_CHECKS,
+            *dg.load_asset_checks_from_modules([content_checks, hybrid_checks]),
         ],
         resources={
             "home": home,

@@ -105,8 +105,7 @@ def test_file_and_tmdb_reviews_are_unioned_cleaned_and_deduplicated(
     assert meta["source"].value == "file: 2 of 3 kept; tmdb: 2 of 5 kept"
 
 
-def test_without_a_key_only_the_file_is_read(tmp_path: Path, server: str, monkeypatch) -> None:
-    monkeypatch.delenv("TMDB_API_KEY", raising=False)
+def test_without_a_key_only_the_file_is_read(tmp_path: Path, server: str) -> None:
     reviews_csv = tmp_path / "reviews.csv"
     pl.DataFrame({"movie_id": ["541"], "text": [HAUNTING]}).write_csv(reviews_csv)
     home = tmp_path / "home"

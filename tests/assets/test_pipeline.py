@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 
 from cli.main import main
-from pipelines.definitions import defs
+from pipelines.definitions import build_definitions
 
 K = 20
 
@@ -54,7 +54,8 @@ def corrupted_release(sample_release: Path, tmp_path_factory) -> Path:
 
 def fast_config(folder: Path) -> Path:
     """Run config with the cheap sentiment model: these tests are about the graph and its
-    gate, and the default model fine-tunes MiniLM (tests/unit/test_sentiment.py covers it)."""
+    gate, and the default model fine-tunes MiniLM (tests/unit/sentiment/test_models.py
+    covers it)."""
     path = folder / "fast.yaml"
     path.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
     return path
@@ -90,7 +91,7 @@ def test_run_publishes_then_a_corrupted_run_is_blocked(
     code, first = status(home, capsys)
     assert code == 0 and first["published"] and first["status"] == "published"
     assert first["published_version"]["version"] == 1
-    expected_checks = len(defs.resolve_asset_graph().asset_check_keys)
+    expected_checks = len(build_definitions(home=str(home)).resolve_asset_graph().asset_check_keys)
     assert len(first["checks"]) == expected_checks
     assert all(c["passed"] for c in first["checks"]), [
         c for c in first["checks"] if not c["passed"]

@@ -9,13 +9,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets import sentiment
-from assets.resources import CineHome
+from assets import sentiment, sentiment_checks
+from assets.resources import CineHome, GateResource
 from cli.sentiment import register
 from ml.content.tmdb import REVIEW_SCHEMA
 from ml.sentiment.models import SentimentModel
 from pipelines.io_managers import CineIOManager
-from quality.sentiment_checks import SENTIMENT_CHECKS, SentimentGate
 from tests.pang_lee import sample
 
 _OPS_OF = {
@@ -80,13 +79,13 @@ def _materialize(home: Path, selection: list[str], config: dict, floor: float = 
             sentiment.movie_review_source,
             sentiment.movie_sentiment,
             sentiment.sentiment_model_card,
-            *SENTIMENT_CHECKS,
+            *dg.load_asset_checks_from_modules([sentiment_checks]),
         ],
         selection=selection,
         resources={
             "home": cine_home,
             "io_manager": CineIOManager(home=cine_home),
-            "sentiment_gate": SentimentGate(min_holdout_accuracy=floor),
+            "gate": GateResource(min_holdout_accuracy=floor),
         },
         run_config={"ops": {op: c for op, c in config.items() if _OPS_OF[op] & set(selection)}},
         raise_on_error=False,

@@ -7,7 +7,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.resources import TMDB_KEY_ENV, CineHome, TmdbResource
 from ml.content.tmdb import RateLimiter, TmdbClient, TmdbError, fetch_records
 from tests.tmdb_stub import ROUTES, Stub, requests_to, stub_server
 
@@ -94,14 +93,6 @@ def test_fetch_records_reports_misses(server, tmp_path):
         "/3/search/movie",
         {"query": ["Nonexistent"], "year": ["2001"], "api_key": ["k3y"]},
     ) in Stub.log
-
-
-def test_resource_without_key_is_offline(tmp_path, monkeypatch):
-    monkeypatch.delenv(TMDB_KEY_ENV, raising=False)
-    home = CineHome(path=str(tmp_path))
-    assert TmdbResource(home=home).client() is None
-    monkeypatch.setenv(TMDB_KEY_ENV, "from-env")
-    assert TmdbResource(home=home).client().api_key == "from-env"
 
 
 def test_tmdb_facts_overlay_the_offline_metadata_with_trailer_keys(server, tmp_path):

@@ -61,12 +61,16 @@ def test_half_the_users_replaced_is_blocked(ratings) -> None:
 
 def test_a_small_shift_warns_without_blocking(ratings) -> None:
     # Every 20th rating a star lower: evidently notices nothing past the gate.
-    shifted = ratings.with_row_index().with_columns(
-        pl.when(pl.col("index") % 20 == 0)
-        .then((pl.col("rating") - 1.0).clip(0.5, 5.0))
-        .otherwise(pl.col("rating"))
-        .alias("rating")
-    ).drop("index")
+    shifted = (
+        ratings.with_row_index()
+        .with_columns(
+            pl.when(pl.col("index") % 20 == 0)
+            .then((pl.col("rating") - 1.0).clip(0.5, 5.0))
+            .otherwise(pl.col("rating"))
+            .alias("rating")
+        )
+        .drop("index")
+    )
     table = _compare(ratings, shifted).table
     assert drift.gate_result(table).passed
     row = table.filter(pl.col("feature") == "rating").row(0, named=True)

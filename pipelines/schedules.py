@@ -14,34 +14,30 @@ NIGHTLY_CRON = "0 2 * * *"
 WEEKLY_CRON = "0 4 * * 0"
 
 
+#: (name, job, which cron, description) of every schedule.
+SCHEDULES = (
+    ("nightly_refresh", cine_job, "nightly",
+     "The whole gated pipeline: ingest, train, check, publish, report."),
+    ("weekly_ranking_ablation", evaluation_job, "weekly",
+     "The hybrid ablation (ALS, best single model, hybrid, hybrid + MMR)."),
+    ("weekly_sentiment_cv", sentiment_cv_job, "weekly",
+     "5-fold CV of every sentiment model: the model card (about 70 min)."),
+)  # fmt: skip
+
+
 def build_schedules(
     nightly_cron: str = NIGHTLY_CRON, weekly_cron: str = WEEKLY_CRON, timezone: str = "UTC"
 ) -> list[dg.ScheduleDefinition]:
     """The schedules, with their cron expressions (validated by Dagster when built)."""
-    stopped = dg.DefaultScheduleStatus.STOPPED
+    crons = {"nightly": nightly_cron, "weekly": weekly_cron}
     return [
         dg.ScheduleDefinition(
-            name="nightly_refresh",
-            job=cine_job,
-            cron_schedule=nightly_cron,
+            name=name,
+            job=job,
+            cron_schedule=crons[when],
             execution_timezone=timezone,
-            default_status=stopped,
-            description="The whole gated pipeline: ingest, train, check, publish, report.",
-        ),
-        dg.ScheduleDefinition(
-            name="weekly_ranking_ablation",
-            job=evaluation_job,
-            cron_schedule=weekly_cron,
-            execution_timezone=timezone,
-            default_status=stopped,
-            description="The hybrid ablation (ALS, best single model, hybrid, hybrid + MMR).",
-        ),
-        dg.ScheduleDefinition(
-            name="weekly_sentiment_cv",
-            job=sentiment_cv_job,
-            cron_schedule=weekly_cron,
-            execution_timezone=timezone,
-            default_status=stopped,
-            description="5-fold CV of every sentiment model: the model card (about 70 min).",
-        ),
+            default_status=dg.DefaultScheduleStatus.STOPPED,
+            description=description,
+        )
+        for name, job, when, description in SCHEDULES
     ]

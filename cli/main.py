@@ -51,11 +51,6 @@ def _instance(home: str):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.definitions import build_definitions
-    from pipelines.jobs import MAIN_JOB
-    from reports.render import write_run_report
-    from reports.summary import build_run_summary
-
     home = _home(args)
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     if args.movielens:
@@ -79,6 +74,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         for op, op_config in extra.get("ops", {}).items():
             run_config.setdefault("ops", {}).setdefault(op, {}).setdefault("config", {})
             run_config["ops"][op]["config"].update(op_config.get("config", {}))
+    from cli.home import HomeBusy, run_lock
+
+    try:
+        with run_lock(Path(home).expanduser().resolve()):
+            return _run(args, home, run_config)
+    except HomeBusy as busy:
+        print(f"cine run: {busy}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import MAIN_JOB
+    from reports.render import write_run_report
+    from reports.summary import build_run_summary
+
     defs = build_definitions(home=home)
     instance = _instance(home)
     print(f"cine run: home {Path(home).resolve()}", flush=True)

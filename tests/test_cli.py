@@ -102,3 +102,37 @@ def test_db_commands_read_the_postgres_url_from_the_environment(
     assert main(["db", "url", "--home", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == pg_url
     assert main(["db", "versions", "--home", str(tmp_path)]) == 0
+
+
+def test_a_second_run_on_the_same_home_refuses_while_the_first_holds_it(tmp_path, capsys) -> None:
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, pathlib\n"
+            "from cli.home import run_lock\n"
+            "with run_lock(pathlib.Path(sys.argv[1])):\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(60)\n",
+            str(home),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert main(["run", "--home", str(home)]) == 1
+        err = capsys.readouterr().err
+        assert "in use by another cine run" in err and f"pid {holder.pid}" in err
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder was killed, not shut down: the OS released its lock all the same.
+    from cli.home import run_lock
+
+    with run_lock(home):
+        pass

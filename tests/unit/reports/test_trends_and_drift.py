@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from quality import drift
-from reports.render import render_run_report
+from reports.render import render_run_report, write_run_report
 from reports.sections.drift import drift_section
 from reports.sparkline import sparkline
+from tests.unit.reports.test_render import _chromium
 
 
 def test_sparkline_scales_numbers_and_marks_failures() -> None:
@@ -34,10 +35,10 @@ def _drift_table() -> pl.DataFrame:
     return drift.compare(ref, cur, drift.INPUT_FEATURES).table
 
 
-def test_report_shows_trends_and_drift_without_external_requests() -> None:
+def _blocked_by_drift_summary() -> dict:
     table = _drift_table()
     assert table.filter(pl.col("feature") == "rating")["blocked"].item()
-    summary = {
+    return {
         "run_id": "r2",
         "status": "blocked",
         "checks": [
@@ -59,9 +60,21 @@ def test_report_shows_trends_and_drift_without_external_requests() -> None:
         },
         "sections": [drift_section({"input_drift": table, "output_drift": table.head(0)}, None)],
     }
-    html = render_run_report(summary)
+
+
+def test_report_shows_trends_and_drift_without_external_requests() -> None:
+    html = render_run_report(_blocked_by_drift_summary())
     assert 'class="sparkline"' in html and "over the last 2 runs" in html
     assert "Drift against the published run" in html
     assert "rating" in html and "blocked" in html
     assert "it is the baseline" in html  # the empty output table
     assert "http://" not in html and "https://" not in html
+
+
+def test_browser_draws_the_trend_line_and_the_drift_gauges(tmp_path) -> None:
+    page = write_run_report(_blocked_by_drift_summary(), tmp_path / "site")
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert '<svg class="sparkline"' in dom and "<polyline" in dom
+    assert dom.count('<svg class="gauge"') == _drift_table().height
+    assert "Drift against the published run" in dom
+    assert "<script" not in dom.lower()

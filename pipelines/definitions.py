@@ -18,6 +18,7 @@ from assets.resources import (
 )
 from pipelines.io_managers import CineIOManager
 from pipelines.jobs import JOBS
+from pipelines.loggers import cine_console
 from pipelines.schedules import NIGHTLY_CRON, WEEKLY_CRON, build_schedules
 from pipelines.sensors import build_sensors
 
@@ -66,6 +67,7 @@ def build_definitions(home: str | None = None, postgres_url: str | None = None) 
         ),
         sensors=build_sensors(),
         resources=build_resources(home=home, postgres_url=postgres_url),
+        loggers={"console": cine_console},
     )
 
 

@@ -188,3 +188,14 @@ def test_missing_or_unknown_movielens_source_stops_with_its_name(
     assert main([*run, "--movielens", str(odd)]) == 1
     code, summary = status(tmp_path / "h", capsys)
     assert code == 1 and summary["status"] == "failed" and not summary["published"]
+
+    # An unreadable file: the run fails at once, saying which file and why, no traceback.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "ratings.csv").write_text("")
+    (empty / "movies.csv").write_text("movieId,title,genres\n1,Toy Story (1995),Comedy\n")
+    capsys.readouterr()
+    assert main([*run, "--movielens", str(empty)]) == 1
+    out = capsys.readouterr()
+    assert f"{empty / 'ratings.csv'}: empty file" in out.out + out.err
+    assert "Traceback" not in out.err and 'File "' not in out.err

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-WIDTH, HEIGHT, PAD = 96, 22, 3
+WIDTH, HEIGHT, PAD = 64, 20, 3
 
 
 def _number(value: Any) -> float | None:
@@ -23,12 +23,17 @@ def sparkline(history: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
         return None
     values = [v for _, v in runs]
     low, high = min(values), max(values)
-    span = (high - low) or 1.0
     step = (WIDTH - 2 * PAD) / (len(runs) - 1)
+
+    def y(v: float) -> float:
+        # A value that never changed is drawn as a level line through the middle.
+        share = (v - low) / (high - low) if high > low else 0.5
+        return round(HEIGHT - PAD - share * (HEIGHT - 2 * PAD), 1)
+
     dots = [
         {
             "x": round(PAD + i * step, 1),
-            "y": round(HEIGHT - PAD - (v - low) / span * (HEIGHT - 2 * PAD), 1),
+            "y": y(v),
             "passed": bool(h.get("passed")),
             "label": f"{h.get('recorded_at', '')[:16]}: {v:g}",
         }

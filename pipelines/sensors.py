@@ -13,9 +13,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.resources import CineHome
+from assets.resources import CineHome, PostgresResource
 from ml.vision.trailers import VIDEO_SUFFIXES
 from pipelines.jobs import cine_job, vibe_job
+from reports.render import write_run_report
+from reports.summary import build_run_summary
 
 SETTLE_SECONDS = 30.0
 DROP_FOLDER = "drop"
@@ -91,4 +93,20 @@ def build_sensors(settle_seconds: float = SETTLE_SECONDS) -> list[dg.SensorDefin
         request = dg.RunRequest(run_key="+".join(_key(p) for p in entries))
         return dg.SensorResult(run_requests=[request], cursor=str(entries[-1].stat().st_mtime_ns))
 
-    return [movielens_drop, new_trailers]
+    @dg.run_failure_sensor(
+        name="failed_run_report",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="A run that was blocked or failed never reaches run_report: write its "
+        "report (naming the failing checks) and record its checks in the quality history.",
+    )
+    def failed_run_report(
+        context: dg.RunFailureSensorContext, home: CineHome, postgres: PostgresResource
+    ):
+        run_id = context.dagster_run.run_id
+        summary = build_run_summary(
+            context.instance, run_id, home.root, postgres.publisher(), record=True
+        )
+        path = write_run_report(summary, home.folder("reports"))
+        context.log.info(f"run {run_id} {summary['status']}: report {path}")
+
+    return [movielens_drop, new_trailers, failed_run_report]

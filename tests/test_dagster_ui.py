@@ -98,6 +98,8 @@ def test_the_ui_serves_schedules_and_sensors(webserver: int) -> None:
     assert sensors == {
         "movielens_drop": (["cine"], "STOPPED"),
         "new_trailers": (["vibe_refresh"], "STOPPED"),
+        # It starts no run (it reports on failed ones), so it is on from the start.
+        "failed_run_report": ([], "RUNNING"),
     }
     assert {"cine", "evaluation", "sentiment_cv", "ingest_and_check", "vibe_refresh"} <= {
         j["name"] for j in repo["jobs"]

@@ -100,3 +100,59 @@ def test_new_trailers_refresh_the_vibe_branch_only(tmp_path: Path, defs) -> None
     assert "81564_megamind.avi" in result.run_requests[0].run_key
     assert "notes.txt" not in result.run_requests[0].run_key
     assert isinstance(_evaluate(trailer_sensor, home, result.cursor), dg.SkipReason)
+
+
+def test_a_blocked_run_gets_its_report_and_history_from_the_failure_sensor(
+    tmp_path: Path, sample_release: Path, pg_url: str
+) -> None:
+    import shutil
+
+    import polars as pl
+    import psycopg2
+
+    from assets.resources import PostgresResource
+
+    bad = tmp_path / "bad-release"
+    bad.mkdir()
+    shutil.copy(sample_release / "movies.csv", bad / "movies.csv")
+    ratings = pl.read_csv(sample_release / "ratings.csv")
+    user, item = ratings.row(0)[:2]
+    extra = "".join(f"{user},{item},9.5,{i}\n" for i in range(ratings.height // 20))
+    (bad / "ratings.csv").write_text(ratings.write_csv() + extra)
+
+    home = tmp_path / "home"
+    defs = build_definitions(home=str(home), postgres_url=pg_url)
+    config = {"ops": {"movielens": {"config": {"source": str(bad)}}}}
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("ingest_and_check").execute_in_process(
+            instance=instance, run_config=config, raise_on_error=False
+        )
+        assert not result.success
+        (record,) = instance.get_records_for_run(
+            result.run_id, of_type=dg.DagsterEventType.PIPELINE_FAILURE
+        ).records
+        sensor = {s.name: s for s in defs.sensors}["failed_run_report"]
+        home_resource = CineHome(path=str(home))
+        resources = {
+            "home": home_resource,
+            "postgres": PostgresResource(home=home_resource, url=pg_url),
+        }
+        failure = dg.build_run_status_sensor_context(
+            sensor_name="failed_run_report",
+            dagster_event=record.event_log_entry.dagster_event,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+            resources=resources,
+        ).for_run_failure()
+        with failure as context:
+            sensor(context)
+
+    report = (home / "reports" / "index.html").read_text()
+    assert result.run_id in report and "ratings_quarantine_share" in report
+    with psycopg2.connect(pg_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT passed, published FROM cine.quality_history "
+            "WHERE run_id = %s AND check_name = 'ratings_quarantine_share'",
+            (result.run_id,),
+        )
+        assert cur.fetchall() == [(False, False)]

@@ -50,10 +50,7 @@ def ratings_reference_movies(ratings: pl.DataFrame, movies: pl.DataFrame):
     ins=["quarantine"],
 )
 def ratings_quarantine_share(ratings: pl.DataFrame, quarantine: pl.DataFrame, gate: GateResource):
-    share = ex.quarantine_share(
-        quarantine, ratings.height, "ratings", max_share=gate.max_quarantine_share
-    )
-    return to_dagster(share)
+    return _quarantine_share("ratings", ratings, quarantine, gate)
 
 
 @gate_check("movies", "movies_schema", "Columns and dtypes match the movies contract.")
@@ -86,7 +83,10 @@ def movies_valid(movies: pl.DataFrame, gate: GateResource):
     ins=["quarantine"],
 )
 def movies_quarantine_share(movies: pl.DataFrame, quarantine: pl.DataFrame, gate: GateResource):
-    share = ex.quarantine_share(
-        quarantine, movies.height, "movies", max_share=gate.max_quarantine_share
+    return _quarantine_share("movies", movies, quarantine, gate)
+
+
+def _quarantine_share(table: str, accepted: pl.DataFrame, quarantine, gate: GateResource):
+    return to_dagster(
+        ex.quarantine_share(quarantine, accepted.height, table, max_share=gate.max_quarantine_share)
     )
-    return to_dagster(share)

@@ -22,6 +22,8 @@ ARRAYS = "arrays.npz"
 META = "meta.json"
 _SPARSE = ("data", "indices", "indptr", "shape")
 _SPARSE_TAG = "__csr__"
+#: The main JSON document of each layout written before this format.
+LEGACY_META = ("model.json", "embeddings.json", "ranker.json", "shape.json")
 
 
 def save(path: Path, arrays: Mapping[str, np.ndarray | sp.spmatrix | None], meta: dict) -> Path:
@@ -65,7 +67,7 @@ def exists(path: Path) -> bool:
     path = Path(path)
     if not path.is_dir():
         return False
-    return (path / META).is_file() or any(f.name != "artifact.json" for f in path.glob("*.json"))
+    return any((path / name).is_file() for name in (META, *LEGACY_META))
 
 
 def read_meta(path: Path) -> dict:
@@ -92,28 +94,35 @@ def _unflatten(flat: dict[str, np.ndarray]) -> dict:
 
 def _legacy(path: Path) -> tuple[dict, dict]:
     """Read a folder written before this format: every ``.npz`` (plain or scipy sparse) and
-    ``.npy`` becomes arrays, the one main ``.json`` the meta, ``<name>.vocabulary.json``
-    files go to ``meta["vocabularies"][name]``."""
+    ``.npy`` becomes arrays, the layout's one main JSON (``LEGACY_META``) the meta, and
+    ``<name>.vocabulary.json`` files go to ``meta["vocabularies"][name]``."""
+    mains = [path / name for name in LEGACY_META if (path / name).is_file()]
+    if len(mains) != 1:
+        found = [m.name for m in mains] or "none"
+        raise FileNotFoundError(
+            f"no saved artifact in {path}: expected {ARRAYS} + {META}, or one of "
+            f"{', '.join(LEGACY_META)} (found {found})"
+        )
     arrays: dict = {}
-    meta: dict = {}
+
+    def put(name: str, value) -> None:
+        if name in arrays:
+            raise ValueError(f"{path}: array {name!r} is stored twice")
+        arrays[name] = value
+
     for f in sorted(path.glob("*.npz")):
         with np.load(f, allow_pickle=False) as data:
             if {"data", "indices", "indptr", "format", "shape"} <= set(data.files):
-                arrays[f.stem] = sp.load_npz(f).tocsr()
+                put(f.stem, sp.load_npz(f).tocsr())
             else:
-                arrays.update({k: data[k] for k in data.files})
+                for k in data.files:
+                    put(k, data[k])
     for f in sorted(path.glob("*.npy")):
-        arrays[f.stem] = np.load(f, allow_pickle=False)
-    for f in sorted(path.glob("*.json")):
-        if f.name == "artifact.json":
-            continue
-        if f.name.endswith(".vocabulary.json"):
-            name = f.name.removesuffix(".vocabulary.json")
-            meta.setdefault("vocabularies", {})[name] = json.loads(f.read_text())
-        else:
-            meta.update(json.loads(f.read_text()))
-    if not arrays and not meta:
-        raise FileNotFoundError(f"no saved artifact in {path} (expected {ARRAYS} and {META})")
+        put(f.stem, np.load(f, allow_pickle=False))
+    meta = json.loads(mains[0].read_text())
+    for f in sorted(path.glob("*.vocabulary.json")):
+        name = f.name.removesuffix(".vocabulary.json")
+        meta.setdefault("vocabularies", {})[name] = json.loads(f.read_text())
     return arrays, meta
 
 

@@ -41,3 +41,20 @@ def toy_embeddings() -> ContentEmbeddings:
     )
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return ContentEmbeddings(np.arange(1, 7), vectors, "test")
+
+
+#: User 7 liked Alien (5★) and Gladiator (4★), disliked film 6 (1★).
+TOY_RATINGS = pl.DataFrame(
+    {"user_id": [7, 7, 7], "item_id": [2, 5, 6], "rating": [5.0, 4.0, 1.0],
+     "timestamp": [1, 2, 3]}
+)  # fmt: skip
+TOY_RECS = pl.DataFrame({"user_id": [7, 7], "item_id": [3, 1], "rank": [1, 2]})
+
+
+def toy_explained():
+    """(explained lists, ratings, metadata) for user 7 of the toy catalogue."""
+    from ml.content.metadata import join_omdb
+    from ml.hybrid.explain import explain
+
+    meta = join_omdb(MOVIES).metadata
+    return explain(TOY_RECS, TOY_RATINGS, meta, toy_embeddings()), TOY_RATINGS, meta

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ml.content.metadata import join_omdb
-from ml.hybrid.explain import explain, sentence, with_review_clause
-from tests.toy_catalogue import MOVIES, toy_embeddings
+from ml.hybrid.explain import sentence, with_review_clause
+from tests.toy_catalogue import toy_explained
 
 
 def test_sentence_states_only_facts():
@@ -24,13 +23,7 @@ def test_sentence_states_only_facts():
 
 
 def test_explain_cites_only_liked_ratings():
-    meta = join_omdb(MOVIES).metadata
-    ratings = pl.DataFrame(
-        {"user_id": [7, 7, 7], "item_id": [2, 5, 6], "rating": [5.0, 4.0, 1.0],
-         "timestamp": [1, 2, 3]}
-    )  # fmt: skip
-    recs = pl.DataFrame({"user_id": [7, 7], "item_id": [3, 1], "rank": [1, 2]})
-    out = explain(recs, ratings, meta, toy_embeddings())
+    out, _, _ = toy_explained()
     first = out.row(0, named=True)
     assert first["because_item_ids"][0] == 2 and first["because_ratings"][0] == 5.0
     assert 6 not in sum(out["because_item_ids"].to_list(), [])  # rated 1★: not "liked"

@@ -228,3 +228,28 @@ def test_old_interactions_without_side_information_load(tmp_path: Path) -> None:
     loaded = Interactions.load(tmp_path)
     assert loaded.sessions is None and loaded.session_users is None
     assert loaded.item_features is None and (loaded.matrix != data.matrix).nnz == 0
+
+
+def test_a_stray_json_is_not_an_artifact_and_clashing_old_arrays_are_refused(tmp_path) -> None:
+    import json
+
+    import numpy as np
+    import pytest
+
+    from ml import artifacts
+
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.json").write_text("{}")
+    assert not artifacts.exists(stray)
+    with pytest.raises(FileNotFoundError, match="no saved artifact"):
+        artifacts.load(stray)
+
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    (clash / "model.json").write_text(json.dumps({"name": "x"}))
+    np.savez(clash / "state.npz", item_ids=np.arange(3))
+    np.save(clash / "item_ids.npy", np.arange(4))
+    assert artifacts.exists(clash)
+    with pytest.raises(ValueError, match="'item_ids' is stored twice"):
+        artifacts.load(clash)

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from ml.content.metadata import join_omdb
-from ml.hybrid.explain import explain, with_review_clause
+from ml.hybrid.explain import with_review_clause
 from quality import content as cq
-from tests.toy_catalogue import MOVIES, toy_embeddings
+from tests.toy_catalogue import toy_explained
 
 
 def test_true_explanations_pass_and_lies_fail():
-    meta = join_omdb(MOVIES).metadata
-    ratings = pl.DataFrame(
-        {"user_id": [7, 7, 7], "item_id": [2, 5, 6], "rating": [5.0, 4.0, 1.0],
-         "timestamp": [1, 2, 3]}
-    )  # fmt: skip
-    recs = pl.DataFrame({"user_id": [7, 7], "item_id": [3, 1], "rank": [1, 2]})
-    out = explain(recs, ratings, meta, toy_embeddings())
+    out, ratings, meta = toy_explained()
     result = cq.explanations_true(out, ratings, meta)
     assert result.passed and result.value == 0 and result.threshold == 0, result.details
     assert result.details["rows"] == 2

@@ -8,12 +8,15 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome, TmdbResource
+from assets.reuse import frame_version, previous_output, source_version
 from ml.content.coldstart import ColdStart, popularity_of
 from ml.content.embeddings import ContentEmbeddings, embed_items, item_texts, similarity_table
 from ml.content.metadata import join_omdb, with_tmdb
 from ml.content.tmdb import REVIEW_SCHEMA, fetch_records
 
 GROUP = "content"
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 
 class ContentConfig(dg.Config):
@@ -31,6 +34,7 @@ class SimilarityConfig(dg.Config):
 
 
 @dg.multi_asset(
+    code_version=CODE,
     outs={
         "movie_metadata": dg.AssetOut(description="Movies with director, writer, cast, …"),
         "metadata_unmatched": dg.AssetOut(description="Movies no metadata matched, with why."),
@@ -59,6 +63,7 @@ def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb
     yield dg.Output(
         metadata,
         output_name="movie_metadata",
+        data_version=frame_version(metadata),
         metadata={
             "dagster/row_count": metadata.height,
             "match_rate": joined.match_rate,
@@ -69,6 +74,7 @@ def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb
     yield dg.Output(
         joined.unmatched,
         output_name="metadata_unmatched",
+        data_version=frame_version(joined.unmatched),
         metadata={
             "dagster/row_count": joined.unmatched.height,
             "by_reason": dg.MetadataValue.json(
@@ -79,6 +85,7 @@ def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb
     yield dg.Output(
         reviews,
         output_name="tmdb_reviews",
+        data_version=frame_version(reviews),
         metadata={
             "dagster/row_count": reviews.height,
             "movies": reviews["item_id"].n_unique(),
@@ -89,11 +96,16 @@ def movie_metadata(context: dg.AssetExecutionContext, movies: pl.DataFrame, tmdb
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def content_embeddings(
-    movie_metadata: pl.DataFrame, home: CineHome, config: ContentConfig
+    context: dg.AssetExecutionContext,
+    movie_metadata: pl.DataFrame,
+    home: CineHome,
+    config: ContentConfig,
 ) -> dg.Output[ContentEmbeddings]:
     """One L2-normalised text embedding per movie (MiniLM, or TF-IDF + LSA as fallback)."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     started = time.perf_counter()
     emb = embed_items(
         movie_metadata["item_id"].to_numpy(),
@@ -114,11 +126,16 @@ def content_embeddings(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def content_similarity(
-    content_embeddings: ContentEmbeddings, config: SimilarityConfig
+    context: dg.AssetExecutionContext,
+    content_embeddings: ContentEmbeddings,
+    config: SimilarityConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """Top-N most similar movies per movie by content, tagged with the embedding version."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     table = similarity_table(content_embeddings, top_n=config.top_n)
     return dg.Output(
         table,
@@ -130,11 +147,17 @@ def content_similarity(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def coldstart_presets(
-    content_embeddings: ContentEmbeddings, movies: pl.DataFrame, ratings: pl.DataFrame
+    context: dg.AssetExecutionContext,
+    content_embeddings: ContentEmbeddings,
+    movies: pl.DataFrame,
+    ratings: pl.DataFrame,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """Onboarding lists for preset liked titles, free-text moods and genres + mood."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     cold = ColdStart(content_embeddings, movies, popularity_of(ratings))
     table, skipped = cold.presets()
     return dg.Output(

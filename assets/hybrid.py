@@ -5,6 +5,8 @@ import numpy as np
 import polars as pl
 from pydantic import Field
 
+from assets.resources import CineHome
+from assets.reuse import previous_output, source_version
 from ml.content.embeddings import ContentEmbeddings, decay_matrix, user_profiles
 from ml.hybrid.ablation import run_ablation
 from ml.hybrid.explain import explain, with_review_clause
@@ -14,15 +16,17 @@ from ml.hybrid.ranking import (
     HybridParams,
     HybridRanker,
     ItemSide,
-    context,
     fit_hybrid,
     rank,
 )
+from ml.hybrid.ranking import context as ranking_context
 from ml.hybrid.surprise import surprise as surprise_lists
 from ml.recsys.interactions import Interactions
 from ml.recsys.models.base import Recommender
 
 GROUP = "recommendations"
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 
 class HybridConfig(dg.Config):
@@ -54,7 +58,7 @@ class AblationConfig(dg.Config):
     tuning_budget: float = Field(default=60.0, description="Seconds to pick the best single.")
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def hybrid_ranker(
     context: dg.AssetExecutionContext,
     ratings: pl.DataFrame,
@@ -63,8 +67,11 @@ def hybrid_ranker(
     movies: pl.DataFrame,
     movie_sentiment: pl.DataFrame,
     config: HybridConfig,
+    home: CineHome,
 ) -> dg.Output[HybridRanker]:
     """Re-ranker weights over CF, content, popularity, recency, learned on a validation split."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     params = HybridParams(config.n_cf, config.n_content, config.n_popular, config.half_life_days)
     ranker = fit_hybrid(
         ratings,
@@ -87,8 +94,9 @@ def hybrid_ranker(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def hybrid_recommendations(
+    context: dg.AssetExecutionContext,
     user_item_matrix: Interactions,
     ratings: pl.DataFrame,
     recommender_model: Recommender,
@@ -97,10 +105,13 @@ def hybrid_recommendations(
     movie_metadata: pl.DataFrame,
     movie_sentiment: pl.DataFrame,
     config: HybridListConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """Final top-N per user (hybrid + MMR), each with a structured reason and a true sentence."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     side = ItemSide.build(user_item_matrix, content_embeddings, movie_metadata, movie_sentiment)
-    ctx = context(recommender_model, user_item_matrix, ratings, side, hybrid_ranker)
+    ctx = ranking_context(recommender_model, user_item_matrix, ratings, side, hybrid_ranker)
     items, comp = rank(hybrid_ranker, ctx, k=config.k, mmr_lambda=config.mmr_lambda)
     valid = items >= 0
     n_users, k = items.shape
@@ -144,8 +155,9 @@ def hybrid_recommendations(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def surprise_recommendations(
+    context: dg.AssetExecutionContext,
     user_item_matrix: Interactions,
     ratings: pl.DataFrame,
     recommender_model: Recommender,
@@ -153,10 +165,13 @@ def surprise_recommendations(
     content_embeddings: ContentEmbeddings,
     movie_metadata: pl.DataFrame,
     config: SurpriseConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """'Surprise me': the best-scored known films outside each user's usual genres."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     side = ItemSide.build(user_item_matrix, content_embeddings, movie_metadata)
-    ctx = context(recommender_model, user_item_matrix, ratings, side, hybrid_ranker)
+    ctx = ranking_context(recommender_model, user_item_matrix, ratings, side, hybrid_ranker)
     items, usual = surprise_lists(
         hybrid_ranker, ctx, k=config.k, min_popularity=config.min_popularity
     )
@@ -165,9 +180,15 @@ def surprise_recommendations(
         for r, i in enumerate(items[u][items[u] >= 0], start=1):
             genres = side.genres[i]
             rows.append(
-                (int(user), r, int(user_item_matrix.item_ids[i]), genres, usual[u],
-                 f"Outside your usual {', '.join(usual[u])}: a {'/'.join(genres)} film")
-            )  # fmt: skip
+                (
+                    int(user),
+                    r,
+                    int(user_item_matrix.item_ids[i]),
+                    genres,
+                    usual[u],
+                    f"Outside your usual {', '.join(usual[u])}: a {'/'.join(genres)} film",
+                )
+            )
     schema = {
         "user_id": pl.Int64,
         "rank": pl.Int32,
@@ -183,7 +204,7 @@ def surprise_recommendations(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def user_personas(
     context: dg.AssetExecutionContext,
     user_item_matrix: Interactions,
@@ -192,8 +213,11 @@ def user_personas(
     movies: pl.DataFrame,
     hybrid_ranker: HybridRanker,
     config: PersonaConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """A named persona per user: k-means on time-decayed content taste profiles."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     weights = decay_matrix(
         ratings,
         user_item_matrix.user_ids,
@@ -219,14 +243,18 @@ def user_personas(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def ranking_ablation(
+    context: dg.AssetExecutionContext,
     ratings: pl.DataFrame,
     content_embeddings: ContentEmbeddings,
     movies: pl.DataFrame,
     config: AblationConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """ALS vs best single model vs hybrid vs hybrid + MMR on a held-out split."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     table, info = run_ablation(
         ratings,
         content_embeddings,

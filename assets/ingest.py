@@ -4,9 +4,12 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from assets.reuse import frame_version, source_version
 from ml.data.readers import DEFAULT_SOURCE, load_movielens
 
 GROUP = "ingest"
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 
 class MovieLensConfig(dg.Config):
@@ -26,6 +29,7 @@ class MovieLensConfig(dg.Config):
 
 
 @dg.multi_asset(
+    code_version=CODE,
     outs={
         "ratings": dg.AssetOut(
             description="Accepted ratings: user_id, item_id, rating, timestamp."
@@ -47,6 +51,7 @@ def movielens(context: dg.AssetExecutionContext, config: MovieLensConfig):
         yield dg.Output(
             frame,
             output_name=name,
+            data_version=frame_version(frame),
             metadata={
                 "dagster/row_count": frame.height,
                 "rows_read": data.rows_read[name],
@@ -60,6 +65,7 @@ def movielens(context: dg.AssetExecutionContext, config: MovieLensConfig):
     yield dg.Output(
         data.quarantine,
         output_name="quarantine",
+        data_version=frame_version(data.quarantine),
         metadata={
             "dagster/row_count": data.quarantine.height,
             "by_reason": dg.MetadataValue.json(by_reason),

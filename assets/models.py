@@ -6,12 +6,17 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from assets.resources import CineHome
+from assets.reuse import previous_output, source_version
 from ml import device
 from ml.recsys.evaluation import SEARCH_SPACES, evaluate_model, make_split, tune
 from ml.recsys.interactions import Interactions
 from ml.recsys.models import build
 from ml.recsys.models.als import AlsModel, AlsParams
 from ml.recsys.models.base import Recommender
+
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 SELECT_BY = "ndcg@10"
 
@@ -25,14 +30,17 @@ class AlsConfig(dg.Config):
     use_gpu: bool | None = Field(default=None, description="None: use a GPU when there is one.")
 
 
-@dg.asset(group_name="models")
+@dg.asset(group_name="models", code_version=CODE)
 def als_model(
     context: dg.AssetExecutionContext,
     user_item_matrix: Interactions,
     ratings: pl.DataFrame,
     config: AlsConfig,
+    home: CineHome,
 ) -> dg.Output[AlsModel]:
     """Implicit ALS baseline, validated on a held-out split, then refit on all ratings."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     params = AlsParams(config.factors, config.regularization, config.alpha, config.iterations)
     split = make_split(ratings, "stratified", seed=config.seed)
     validation = evaluate_model("als", vars(params), split, seed=config.seed)
@@ -59,14 +67,17 @@ class TuningConfig(dg.Config):
     )
 
 
-@dg.asset(group_name="models")
+@dg.asset(group_name="models", code_version=CODE)
 def model_tuning(
     context: dg.AssetExecutionContext,
     ratings: pl.DataFrame,
     movies: pl.DataFrame,
     config: TuningConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """Every configuration tried, with validation metrics (full ranking, stratified split)."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     table = tune(
         ratings,
         models=config.models,
@@ -85,7 +96,7 @@ def model_tuning(
     )
 
 
-@dg.asset(group_name="models")
+@dg.asset(group_name="models", code_version=CODE)
 def model_selection(model_tuning: pl.DataFrame) -> dg.Output[dict]:
     """The configuration with the best validation NDCG@10."""
     ranked = model_tuning.filter(pl.col(SELECT_BY).is_not_null()).sort(SELECT_BY, descending=True)
@@ -112,11 +123,16 @@ def model_selection(model_tuning: pl.DataFrame) -> dg.Output[dict]:
     )
 
 
-@dg.asset(group_name="models")
+@dg.asset(group_name="models", code_version=CODE)
 def recommender_model(
-    context: dg.AssetExecutionContext, user_item_matrix: Interactions, model_selection: dict
+    context: dg.AssetExecutionContext,
+    user_item_matrix: Interactions,
+    model_selection: dict,
+    home: CineHome,
 ) -> dg.Output[Recommender]:
     """The selected model, trained on all ratings; its validation metrics travel with it."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     model = build(model_selection["model"], model_selection["params"], seed=42)
     model.fit_interactions(user_item_matrix)
     model.metrics = dict(model_selection["validation"])

@@ -7,6 +7,7 @@ import polars as pl
 
 from assets.resources import CineHome, GateResource, PostgresResource
 from ml.recsys.models.base import Recommender
+from publish.access import PasswordStore, ensure_readers, require_passwords
 from publish.releases import write_release
 
 PUBLISHED_COLUMNS = {
@@ -68,9 +69,61 @@ PUBLISHED_COLUMNS = {
         "colour_score",
         "text_score",
         "clip_score",
+        "label_score",
+        "projection_score",
         "reason",
         "frame_timestamps",
         "frame_thumbnails",
+    ],
+    "visual_similarity": ["item_id", "rank", "neighbour_id", "similarity", "encoder"],
+    "frame_styles": ["frame_id", "movie_id", "style_id", "style", "similarity", "encoder"],
+    # Per tenant: each reader role sees only its tenant's rows (publish/access.py).
+    "tenant_recommendations": [
+        "tenant",
+        "user_id",
+        "rank",
+        "item_id",
+        "title",
+        "score",
+        "base_score",
+        "boost",
+        "because_item_ids",
+        "because_titles",
+        "shared_directors",
+        "shared_genres",
+        "reason",
+    ],
+    "tenant_lists": [
+        "tenant",
+        "user_id",
+        "n_items",
+        "list_length",
+        "complete",
+        "short_reason",
+    ],
+    "tenant_profiles": [
+        "tenant",
+        "display_name",
+        "tagline",
+        "primary_colour",
+        "accent_colour",
+        "source",
+        "list_length",
+        "diversity_lambda",
+        "users_served",
+        "filters",
+        "boosts",
+    ],
+    "experiment_assignments": ["experiment", "user_id", "variant", "bucket"],
+    "experiment_recommendations": [
+        "experiment",
+        "variant",
+        "user_id",
+        "rank",
+        "item_id",
+        "title",
+        "score",
+        "reason",
     ],
 }
 
@@ -99,6 +152,13 @@ def published_version(
     surprise_recommendations: pl.DataFrame,
     movie_sentiment: pl.DataFrame,
     vibe_index: dict,
+    visual_similarity: pl.DataFrame,
+    frame_styles: pl.DataFrame,
+    tenant_recommendations: pl.DataFrame,
+    tenant_lists: pl.DataFrame,
+    tenant_profiles: pl.DataFrame,
+    experiment_assignments: pl.DataFrame,
+    experiment_recommendations: pl.DataFrame,
 ) -> dg.Output[dict]:
     """The Postgres version the reader views now show; runs only when every check passed."""
     frames = {
@@ -110,6 +170,13 @@ def published_version(
         "user_personas": user_personas,
         "coldstart_presets": coldstart_presets,
         "surprise_recommendations": surprise_recommendations,
+        "visual_similarity": visual_similarity,
+        "frame_styles": frame_styles,
+        "tenant_recommendations": tenant_recommendations,
+        "tenant_lists": tenant_lists,
+        "tenant_profiles": tenant_profiles,
+        "experiment_assignments": experiment_assignments,
+        "experiment_recommendations": experiment_recommendations,
     }
     tables = {name: frames[name].select(cols) for name, cols in PUBLISHED_COLUMNS.items()}
     # Its columns are the DDL's in sql/tables/movie_sentiment.sql; empty when no
@@ -120,9 +187,16 @@ def published_version(
     metrics["lancedb_table_versions"] = vibe_index.get("table_versions", {})
     # Checks pass under force_publish (their metadata says forced); the record says so too.
     reason = "forced publish (gate.force_publish)" if gate.force_publish else "pipeline run"
-    version = postgres.publisher().publish(
-        tables, run_id=context.run_id, metrics=metrics, reason=reason
-    )
+    publisher = postgres.publisher()
+    publisher.ensure_schema()
+    # Reader roles (passwords under <home>/secrets, never logged) before the swap grants them.
+    with publisher.connect() as conn:
+        readers = ensure_readers(
+            conn, tenant_profiles["tenant"].to_list(), PasswordStore(home.folder("secrets"))
+        )
+        if postgres.is_embedded():
+            require_passwords(home.root / "postgres" / "data", conn)
+    version = publisher.publish(tables, run_id=context.run_id, metrics=metrics, reason=reason)
     url = postgres.display_url()
     # The drift profiles go to the Parquet release only: the next run compares against them.
     profiles = {"input_profile": input_profile, "output_profile": output_profile}
@@ -143,6 +217,7 @@ def published_version(
         "reason": reason,
         "row_counts": version.row_counts,
         "views": [f"cine.{name}" for name in tables],
+        "reader_roles": readers.roles(),
         "parquet": str(release),
         "lancedb": str(release / "lancedb"),
     }

@@ -4,10 +4,15 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from assets.resources import CineHome
+from assets.reuse import previous_output, source_version
 from ml.recsys.interactions import Interactions
 from ml.recsys.metrics import catalogue_coverage
 from ml.recsys.models.base import Recommender
 from ml.recsys.recommend import recommend_with_reasons, with_reason_text
+
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 
 class RecommendationsConfig(dg.Config):
@@ -17,14 +22,18 @@ class RecommendationsConfig(dg.Config):
     )
 
 
-@dg.asset(group_name="recommendations")
+@dg.asset(group_name="recommendations", code_version=CODE)
 def user_recommendations(
+    context: dg.AssetExecutionContext,
     user_item_matrix: Interactions,
     recommender_model: Recommender,
     movies: pl.DataFrame,
     config: RecommendationsConfig,
+    home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """Top-N unseen movies per user from the selected model, each with the liked movie behind it."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     recs = recommend_with_reasons(
         recommender_model, user_item_matrix, k=config.k, liked_threshold=config.liked_threshold
     )

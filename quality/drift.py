@@ -201,28 +201,57 @@ def _turnover(
     removed = len(ref - cur) / max(1, len(ref))
     new = len(cur - ref) / max(1, len(cur))
     return [
-        (f"removed_{what}", "share of reference ids missing", removed, "share",
-         gate.removed_share / 2, gate.removed_share, removed > gate.removed_share / 2,
-         removed > gate.removed_share, len(ref), len(cur)),
-        (f"new_{what}", "share of current ids not in reference", new, "share",
-         gate.new_share / 2, gate.new_share, new > gate.new_share / 2, new > gate.new_share,
-         len(ref), len(cur)),
-    ]  # fmt: skip
+        (
+            f"removed_{what}",
+            "share of reference ids missing",
+            removed,
+            "share",
+            gate.removed_share / 2,
+            gate.removed_share,
+            removed > gate.removed_share / 2,
+            removed > gate.removed_share,
+            len(ref),
+            len(cur),
+        ),
+        (
+            f"new_{what}",
+            "share of current ids not in reference",
+            new,
+            "share",
+            gate.new_share / 2,
+            gate.new_share,
+            new > gate.new_share / 2,
+            new > gate.new_share,
+            len(ref),
+            len(cur),
+        ),
+    ]
 
 
 def _scalar(feature: str, ref: float, cur: float, gate: DriftGate) -> tuple:
     """A single number (coverage): its relative change, gated like a distance."""
     change = abs(cur - ref) / max(abs(ref), 1e-12)
-    return (feature, "relative change", change, "distance", 0.1, gate.distance,
-            change > 0.1, change > gate.distance, 1, 1)  # fmt: skip
+    return (
+        feature,
+        "relative change",
+        change,
+        "distance",
+        0.1,
+        gate.distance,
+        change > 0.1,
+        change > gate.distance,
+        1,
+        1,
+    )
 
 
 def gate_result(table: pl.DataFrame, *, forced: bool = False) -> CheckResult:
     """Blocking outcome of a ``compare`` table: passes unless a feature crossed the gate, or
     when ``forced``; an empty table is the baseline run (nothing published to compare)."""
     if table.is_empty():
-        return CheckResult(True, 0, "no published profile yet: this run is the baseline",
-                           {"baseline": True})  # fmt: skip
+        return CheckResult(
+            True, 0, "no published profile yet: this run is the baseline", {"baseline": True}
+        )
     blocked = table.filter(pl.col("blocked"))["feature"].to_list()
     details = {
         "blocked_features": blocked,

@@ -1,4 +1,5 @@
-"""Checks on the vibe outputs: embeddings usable by the index, trailers that failed to decode."""
+"""Checks on the vibe outputs: embeddings usable by the index, trailers that failed to decode,
+visual neighbours and frame styles an app can serve, a text -> image head that generalises."""
 
 import numpy as np
 import polars as pl
@@ -39,3 +40,70 @@ def extraction_failures(extractions: pl.DataFrame) -> CheckResult:
     ]
     details = {"trailers": extractions.height, "errors": errors}
     return CheckResult(failed.is_empty(), failed.height, 0, details)
+
+
+def visual_similarity_valid(similarity: pl.DataFrame, embeddings: pl.DataFrame) -> CheckResult:
+    """ "Looks like this" rows an app can serve: ranks 1..n per movie, no movie its own
+    neighbour or twice, similarities finite in [-1, 1] and not rising with rank, every movie
+    and neighbour one with frames, all from the embeddings' one encoder."""
+    with_frames = embeddings["movie_id"].unique().implode()
+    by_item = similarity.sort("item_id", "rank").group_by("item_id", maintain_order=True)
+    per_item = by_item.agg(
+        ranks_ok=(pl.col("rank") == pl.int_range(1, pl.len() + 1)).all(),
+        repeats=pl.len() - pl.col("neighbour_id").n_unique(),
+        rises=(pl.col("similarity").diff() > 1e-9).sum(),
+    )
+    sims = similarity["similarity"].to_numpy()
+    counts = {
+        "items_with_bad_ranks": int((~per_item["ranks_ok"]).sum()),
+        "repeated_neighbours": int(per_item["repeats"].sum()),
+        "similarity_rises_with_rank": int(per_item["rises"].sum()),
+        "self_neighbours": int((similarity["item_id"] == similarity["neighbour_id"]).sum()),
+        "similarity_out_of_range": int((~np.isfinite(sims) | (np.abs(sims) > 1 + 1e-6)).sum()),
+        "movies_without_frames": int(
+            (~similarity["item_id"].is_in(with_frames)).sum()
+            + (~similarity["neighbour_id"].is_in(with_frames)).sum()
+        ),
+        "other_encoder": int(
+            (~similarity["encoder"].is_in(embeddings["encoder"].unique().implode())).sum()
+        ),
+    }
+    value = sum(counts.values())
+    details = {"rows": similarity.height, "movies": similarity["item_id"].n_unique(), **counts}
+    return CheckResult(value == 0, value, 0, details)
+
+
+def frame_styles_valid(styles: pl.DataFrame, embeddings: pl.DataFrame) -> CheckResult:
+    """Every embedded frame in exactly one named style, one name per style id and one id per
+    name, from the embeddings' encoder."""
+    missing = int((~embeddings["frame_id"].is_in(styles["frame_id"].implode())).sum())
+    repeated = styles.height - styles["frame_id"].n_unique()
+    names = styles.group_by("style_id").agg(pl.col("style").n_unique().alias("n"))
+    ids = styles.group_by("style").agg(pl.col("style_id").n_unique().alias("n"))
+    counts = {
+        "frames_without_style": missing,
+        "frames_in_two_styles": repeated,
+        "unnamed": int((styles["style"].fill_null("").str.strip_chars() == "").sum()),
+        "ids_with_two_names": int((names["n"] > 1).sum()),
+        "names_with_two_ids": int((ids["n"] > 1).sum()),
+        "other_encoder": int(
+            (~styles["encoder"].is_in(embeddings["encoder"].unique().implode())).sum()
+        ),
+    }
+    value = sum(counts.values())
+    sizes = styles.group_by("style").len().sort("len", descending=True)
+    details = {"frames": styles.height, "styles": dict(sizes.rows()), **counts}
+    return CheckResult(value == 0, value, 0, details)
+
+
+def head_generalises(history: dict) -> CheckResult:
+    """The text -> image head's loss on held-out classes fell below its starting value."""
+    curve = history.get("val_loss") or []
+    start = float(curve[0]) if curve else float("nan")
+    best = float(min(curve)) if curve else float("nan")
+    details = {
+        "start_validation_loss": start,
+        "best_epoch": history.get("best_epoch"),
+        "validation_classes": len(history.get("validation_classes", [])),
+    }
+    return CheckResult(bool(curve) and best < start, best, start, details)

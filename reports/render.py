@@ -159,6 +159,15 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _step_rows(steps: list[dict], reused: list[dict]) -> list[dict[str, Any]]:
+    """The ten longest steps, each marked when its output was reused from an earlier run."""
+    from_run = {r["name"]: r["from_run"] for r in reused}
+    return [
+        {**s, "reused_from": from_run.get(s["step"])}
+        for s in sorted(steps, key=lambda s: -s["seconds"])[:10]
+    ]
+
+
 def _view(summary: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template shows, derived once here so the template only lays it out."""
     status = summary.get("status") or "failed"
@@ -191,6 +200,8 @@ def _view(summary: Mapping[str, Any]) -> dict[str, Any]:
         "published": published,
         "postgres_url": _redact_url(published["url"]) if published else None,
         "tables": tables,
+        "steps": _step_rows(summary.get("steps") or [], summary.get("reused") or []),
+        "reused": summary.get("reused") or [],
         "data_rows": data_rows,
         "n_users": summary.get("n_users", table_rows.get("users")),
         "n_movies": table_rows.get("movies", movies["accepted"] if movies else None),

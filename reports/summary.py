@@ -14,6 +14,10 @@ from ml.recsys.recommend import display_titles
 from publish.history import check_history, record_checks
 from publish.postgres import Publisher, mask_password
 
+#: The metadata key of an output reused from an earlier run (written by assets/reuse.py,
+#: which this layer may not import; a test keeps the two equal).
+REUSED_FROM = "reused_from_run"
+
 SAMPLE_USERS = 6
 FRAME_ASSETS = ("ratings", "movies", "quarantine", "user_recommendations")
 
@@ -65,6 +69,26 @@ def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[di
     return materialized, checks, errors
 
 
+def step_seconds(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any]]:
+    """Wall seconds of every step of ``run_id`` that finished, longest first."""
+    starts: dict[str, float] = {}
+    steps = []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type in (
+            dg.DagsterEventType.STEP_SUCCESS,
+            dg.DagsterEventType.STEP_FAILURE,
+        ):
+            if event.step_key in starts:
+                seconds = entry.timestamp - starts[event.step_key]
+                steps.append({"step": event.step_key, "seconds": round(seconds, 2)})
+    return sorted(steps, key=lambda s: -s["seconds"])
+
+
 def latest_run_id(instance: dg.DagsterInstance, job_name: str) -> str | None:
     runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name), limit=1)
     return runs[0].run_id if runs else None
@@ -83,8 +107,8 @@ def build_run_summary(
     With ``record``, the run's check outcomes are first stored in the quality history of
     ``publisher``'s database, so the trend lines include this run.
     """
-    record = instance.get_run_record_by_id(run_id)
-    if record is None:
+    run_record = instance.get_run_record_by_id(run_id)
+    if run_record is None:
         raise KeyError(f"no run {run_id} in the Dagster instance at {instance.root_directory}")
     materialized, checks, errors = run_events(instance, run_id)
     published = materialized.get("published_version")
@@ -99,16 +123,22 @@ def build_run_summary(
     ingest = materialized.get("ratings", {})
     summary: dict[str, Any] = {
         "run_id": run_id,
-        "job": record.dagster_run.job_name,
-        "run_status": record.dagster_run.status.value,
-        "started_at": _iso(record.start_time),
-        "finished_at": _iso(record.end_time) or datetime.now(timezone.utc).isoformat(),
+        "job": run_record.dagster_run.job_name,
+        "run_status": run_record.dagster_run.status.value,
+        "started_at": _iso(run_record.start_time),
+        "finished_at": _iso(run_record.end_time) or datetime.now(timezone.utc).isoformat(),
         "status": status,
         "published": bool(published),
         "home": str(home),
         "source": ingest.get("source", ""),
         "published_version": _version(published, publisher),
         "check_history": _history(publisher, run_id, checks, bool(published) if record else None),
+        "reused": [
+            {"name": name, "from_run": str(meta[REUSED_FROM])}
+            for name, meta in materialized.items()
+            if REUSED_FROM in meta
+        ],
+        "steps": step_seconds(instance, run_id),
         "tables": [
             {
                 "name": name,
@@ -179,6 +209,12 @@ def _sections(home: Path, materialized: dict, run_id: str) -> list[dict[str, Any
             sections.append(hybrid)
     if "sentiment_model" in materialized:
         sections.append(_sentiment_section(home))
+    if "tenant_recommendations" in materialized:
+        from reports.sections.tenants import tenants_section_from_tables
+
+        tenants = tenants_section_from_tables(home / "tables")
+        if tenants is not None:
+            sections.append(tenants)
     if "vibe_presets" in materialized:
         vibe = vibe_section_from_tables(home / "tables")
         if vibe is not None:

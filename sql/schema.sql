@@ -33,3 +33,26 @@ CREATE TABLE IF NOT EXISTS cine.quality_history (
     published    boolean     NOT NULL,
     PRIMARY KEY (run_id, asset, check_name)
 );
+
+-- The reader side (publish/access.py): every login role and what it may read. A tenant
+-- role reads only rows whose tenant is its own (the row-level security policies of
+-- sql/tables/tenant_*.sql look the role up here); an admin row marks the publishing role.
+CREATE TABLE IF NOT EXISTS cine.reader_roles (
+    role_name  text PRIMARY KEY,
+    kind       text NOT NULL CHECK (kind IN ('tenant', 'shared', 'writer', 'admin')),
+    tenant     text
+);
+
+-- Exposure and click events that apps write back (role cine_events_writer: INSERT only).
+-- One row per event; a click counts toward the CTR of the experiment variant it names.
+CREATE TABLE IF NOT EXISTS cine.events (
+    event_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at  timestamptz NOT NULL DEFAULT now(),
+    experiment   text,
+    variant      text,
+    tenant       text,
+    user_id      bigint      NOT NULL,
+    item_id      bigint      NOT NULL,
+    rank         integer     CHECK (rank >= 1),
+    event        text        NOT NULL CHECK (event IN ('exposure', 'click'))
+);

@@ -29,6 +29,8 @@ LAYERS = {
     "ml.sentiment": 3,
     "ml.vibe": 3,
     "ml.hybrid": 4,
+    "ml.tenants": 5,
+    "ml.experiments": 6,
 }
 LEAVES = {"assets.resources": {"ml", "publish"}}
 FORBIDDEN_IN_ML = ("dagster",)

@@ -45,9 +45,8 @@ def toy_embeddings() -> ContentEmbeddings:
 
 #: User 7 liked Alien (5★) and Gladiator (4★), disliked film 6 (1★).
 TOY_RATINGS = pl.DataFrame(
-    {"user_id": [7, 7, 7], "item_id": [2, 5, 6], "rating": [5.0, 4.0, 1.0],
-     "timestamp": [1, 2, 3]}
-)  # fmt: skip
+    {"user_id": [7, 7, 7], "item_id": [2, 5, 6], "rating": [5.0, 4.0, 1.0], "timestamp": [1, 2, 3]}
+)
 TOY_RECS = pl.DataFrame({"user_id": [7, 7], "item_id": [3, 1], "rank": [1, 2]})
 
 

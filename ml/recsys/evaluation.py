@@ -227,6 +227,19 @@ SEARCH_SPACES: dict[str, list[dict]] = {
 }
 
 
+#: The model the pipeline's selection picks on MovieLens (``model_tuning`` searches
+#: ``SEARCH_SPACES`` on validation splits of the training part, ``model_selection`` keeps the
+#: best validation score); ``benchmarks/evaluate_models.py`` re-runs that selection and
+#: reports whether it still agrees. ``cine recommend`` uses it when no ``--model`` is given.
+SELECTED_DEFAULT = "ease_sessions"
+
+
+def selected_default() -> tuple[str, dict]:
+    """``(name, params)`` of ``SELECTED_DEFAULT``: the first configuration of its search space,
+    the one the selection picks (docs/model_benchmark.md)."""
+    return SELECTED_DEFAULT, dict(SEARCH_SPACES[SELECTED_DEFAULT][0])
+
+
 def _mean_rows(rows: list[dict]) -> dict:
     """One row: numbers averaged over ``rows`` (times summed), the rest from the first."""
     if len(rows) == 1:

@@ -164,10 +164,11 @@ def holdout_evaluate(
 ) -> tuple[SentimentModel, dict]:
     """Train ``kind`` on a stratified split and measure it on the held-out part.
 
-    Returns the model (with ``metrics`` set to the held-out metrics, prefixed ``holdout_``)
-    and the metrics. With ``refit``, the returned model is refit on every text afterwards
-    (one more training); by default the measured model itself is returned, so its metrics
-    describe exactly the model that ships. ``sentence_model`` goes to ``minilm_ft_stack``
+    Returns the model (with ``metrics`` set to the held-out metrics, prefixed ``holdout_``,
+    plus ``trained_on``, its number of training texts, and ``refit``) and the metrics. With
+    ``refit``, the returned model is refit on every text afterwards (one more training), so
+    the model that ships has seen all the labelled data and the held-out metrics estimate it;
+    by default the measured model itself is returned. ``sentence_model`` goes to ``minilm_ft_stack``
     (a sentence classifier fine-tuned on another corpus; see ``train_model``).
     """
     from sklearn.model_selection import train_test_split
@@ -190,5 +191,10 @@ def holdout_evaluate(
         model = train_model(kind, texts, y, seed=seed, embed=embed, sentence_model=sentence_model)
     metrics["train_seconds"] = time.perf_counter() - started
     metrics["trained_on"] = len(texts) if refit else len(train)
-    model.metrics = {f"holdout_{k}": v for k, v in metrics.items()}
+    metrics["refit"] = bool(refit)
+    # The saved metadata says which model ships: refit on every text, or the measured one.
+    model.metrics = {
+        f"holdout_{k}": v for k, v in metrics.items() if k not in ("trained_on", "refit")
+    }
+    model.metrics.update(trained_on=metrics["trained_on"], refit=metrics["refit"])
     return model, metrics

@@ -176,14 +176,21 @@ def similarity(result: pa.Table) -> np.ndarray:
     return 1.0 - result.column("_distance").to_numpy().astype(np.float64)
 
 
-def scan(table, *, where: str | None = None, columns: Sequence[str] | None = None) -> pa.Table:
-    """Every row matching ``where`` (all rows when None), only ``columns``."""
+def scan(
+    table,
+    *,
+    where: str | None = None,
+    columns: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> pa.Table:
+    """Every row matching ``where`` (all rows when None), only ``columns``; the first
+    ``limit`` rows when given."""
     query = table.search()
     if where:
         query = query.where(where)
     if columns is not None:
         query = query.select(list(columns))
-    return query.limit(None).to_arrow()
+    return query.limit(limit).to_arrow()
 
 
 def _has_vector_index(table, column: str) -> bool:

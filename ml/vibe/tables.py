@@ -5,7 +5,9 @@ Contracts (polars):
 - frames: ``frame_id, movie_id, frame_index, timestamp, kind, thumbnail``
 - frame analytics: ``frame_id, movie_id, palette`` (k*3 CIELAB floats, most common first),
   ``palette_weights, palette_hex`` and the scalar fields of :class:`ml.vision.colour.ColourStats`
-- CLIP embeddings: ``frame_id, movie_id, vector`` (list of float32), ``tags, tag_scores``
+- image embeddings: ``frame_id, movie_id, vector`` (list of float32), ``tags, tag_scores``,
+  optionally ``encoder`` and ``probs`` (the CNN's ImageNet softmax; see
+  :data:`ml.vision.encoders.EMBEDDINGS_SCHEMA`)
 - movies: ``item_id, title, year, genres`` (the ingest contract)
 """
 
@@ -18,8 +20,12 @@ import numpy as np
 import polars as pl
 
 from ml.vibe import index as vibe_index
+from ml.vibe.visual import movie_vectors
+from ml.vision import vocabulary
 from ml.vision.colour import PALETTE_SIZE, ColourStats, aggregate, analyse, lab_to_hex
 from ml.vision.frames import load_image
+from ml.vision.imagenet import N_CLASSES
+from ml.vision.projection import TextImageHead
 
 STAT_FIELDS = (
     "brightness",
@@ -31,6 +37,8 @@ STAT_FIELDS = (
     "black_and_white",
 )
 TEXT_DIM = 384
+#: The folder inside an index where the text -> image head travels with it.
+HEAD_FOLDER = "text_image_head"
 
 
 def frame_analytics_table(frames: pl.DataFrame, *, k: int = PALETTE_SIZE) -> pl.DataFrame:
@@ -89,15 +97,12 @@ def encode_text(texts: list[str], model=None) -> np.ndarray:
 
     By default through ``ml.text.minilm``, the project's one MiniLM loader (the mean-pooled half
     of its embedding is the sentence-transformers embedding of a short text), so queries
-    land in the same space as ``content_embeddings``; ``model`` is a SentenceTransformer to
-    use instead.
+    land in the same space as ``content_embeddings`` and the ImageNet class wordings of
+    :mod:`ml.vision.vocabulary`; ``model`` is a SentenceTransformer to use instead.
     """
     if model is not None:
         return model.encode(texts, batch_size=128, normalize_embeddings=True).astype(np.float32)
-    from ml.text.minilm import EMBED_DIM, embed_texts
-
-    vectors = embed_texts(list(texts))[:, :EMBED_DIM].astype(np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vocabulary.sentence_vectors(list(texts))
 
 
 def movie_text(title: str, year: int | None, genres: list[str] | None) -> str:
@@ -118,6 +123,7 @@ def build_index(
     ann_min_rows: int = vibe_index.ANN_MIN_ROWS,
     clip_dim: int = 512,
     text_vectors_for: Callable[[np.ndarray], np.ndarray] | None = None,
+    head: TextImageHead | None = None,
 ) -> dict[str, Any]:
     """Write the LanceDB tables ``frames`` and ``movies`` under ``db_path``.
 
@@ -128,8 +134,11 @@ def build_index(
     filters on ``has_trailer``). ``clip_dim`` sizes the vector columns when there is no
     frame at all. ``text_vectors_for(movie_ids) -> (n, 384)`` supplies MiniLM vectors
     already computed elsewhere (the content embeddings), so the catalogue is not encoded
-    twice; without it the titles and genres are encoded here. Returns the index plans and
-    row counts.
+    twice; without it the titles and genres are encoded here. The frames table also gets
+    the frames' ``encoder`` and, when every frame has them, their ImageNet ``probs`` (a
+    1000-d vector column, searched by the label bridge); ``head`` (the text -> image
+    projection) is saved in ``db_path/HEAD_FOLDER``, so the index carries all a query needs.
+    Returns the index plans and row counts.
     """
     meta = movies.select(
         pl.col("item_id").alias("movie_id"),
@@ -138,23 +147,29 @@ def build_index(
         pl.col("genres").list.join("|").alias("genres"),
     )
     dim = len(embeddings["vector"][0]) if embeddings.height else clip_dim
+    if "encoder" not in embeddings.columns:
+        embeddings = embeddings.with_columns(encoder=pl.lit(None, pl.String))
+    with_probs = (
+        "probs" in embeddings.columns
+        and embeddings.height > 0
+        and embeddings["probs"].null_count() == 0
+    )
+    columns = ["frame_id", "vector", "tags", "encoder"] + (["probs"] if with_probs else [])
     frame_rows = (
         frames.select("frame_id", "movie_id", "timestamp", "kind", "thumbnail")
         .join(analytics.drop("movie_id"), on="frame_id")
-        .join(embeddings.select("frame_id", "vector", "tags"), on="frame_id")
+        .join(embeddings.select(columns), on="frame_id")
         .join(meta, on="movie_id", how="left")
     )
-    frame_table = (
-        frame_rows.drop("vector")
-        .to_arrow()
-        .append_column(
-            "vector",
-            vibe_index.vector_array(
-                np.asarray(frame_rows["vector"].to_list(), np.float32).reshape(-1, dim)
-            ),
+    frame_table = frame_rows.drop("vector", "probs", strict=False).to_arrow()
+    vector_columns = ["vector"] + (["probs"] if with_probs else [])
+    for column in vector_columns:
+        matrix = np.asarray(frame_rows[column].to_list(), np.float32)
+        width = dim if column == "vector" else N_CLASSES
+        frame_table = frame_table.append_column(
+            column, vibe_index.vector_array(matrix.reshape(-1, width))
         )
-    )
-    per_movie = movie_colour_table(analytics).join(_mean_vectors(embeddings), on="movie_id")
+    per_movie = movie_colour_table(analytics).join(movie_vectors(embeddings), on="movie_id")
     movie_rows = meta.join(per_movie, on="movie_id", how="left").with_columns(
         has_trailer=pl.col("n_frames").is_not_null(),
         n_frames=pl.col("n_frames").fill_null(0),
@@ -179,7 +194,12 @@ def build_index(
     )
     plans = {
         "frames": vibe_index.write_table(
-            db_path, "frames", frame_table, ann_min_rows=ann_min_rows, scalar_columns=["movie_id"]
+            db_path,
+            "frames",
+            frame_table,
+            vector_columns=vector_columns,
+            ann_min_rows=ann_min_rows,
+            scalar_columns=["movie_id"],
         ),
         "movies": vibe_index.write_table(
             db_path,
@@ -189,6 +209,8 @@ def build_index(
             ann_min_rows=ann_min_rows,
         ),
     }
+    if head is not None:
+        head.save(Path(db_path) / HEAD_FOLDER)
     db = vibe_index.connect(db_path)
     return {
         "path": str(db_path),
@@ -197,16 +219,7 @@ def build_index(
         "movies": movie_table.num_rows,
         "movies_with_frames": int(movie_rows["has_trailer"].sum()),
         "clip_dim": dim,
+        "label_probs": with_probs,
+        "text_image_head": head is not None,
         "indexes": {name: [p.as_dict() for p in ps] for name, ps in plans.items()},
     }
-
-
-def _mean_vectors(embeddings: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    for (movie_id,), group in embeddings.group_by("movie_id", maintain_order=True):
-        mean = np.asarray(group["vector"].to_list(), dtype=np.float32).mean(axis=0)
-        norm = np.linalg.norm(mean)
-        rows.append((movie_id, (mean / norm if norm > 0 else mean).tolist()))
-    return pl.DataFrame(
-        rows, schema={"movie_id": pl.Int64, "vector": pl.List(pl.Float32)}, orient="row"
-    )

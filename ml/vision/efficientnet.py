@@ -111,6 +111,14 @@ def load_model(weights: Path | None = None, *, device: str = "cpu", seed: int = 
     return model.eval().to(device)
 
 
+def classifier_weights(weights: Path | None = None) -> np.ndarray:
+    """The ImageNet classifier's weight matrix ``(1000, 1280)`` float32: row ``c`` is class
+    ``c``'s direction in the pooled-feature space (its logit is that row times the pooled
+    features, plus a bias)."""
+    model = load_model(weights)
+    return model.get_classifier().weight.detach().cpu().numpy().astype(np.float32)
+
+
 def preprocess(images: Sequence[np.ndarray | str | Path]) -> np.ndarray:
     """The evaluation transform of RGB arrays ``(h, w, 3)`` uint8 (or greys, RGBA, image
     paths): ``(n, 3, 224, 224)`` float32, normalised with the ImageNet mean and std."""

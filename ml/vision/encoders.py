@@ -9,8 +9,9 @@ encoders live in different spaces and must never be compared.
 
 What :meth:`ImageEncoder.encode` returns per frame:
 
-- CNN: the pooled penultimate features (1280-d, unit norm), the ImageNet top-5 labels and
-  the scene/style tags of :mod:`ml.vision.imagenet` (above a threshold, else none);
+- CNN: the pooled penultimate features (1280-d, unit norm), the ImageNet top-5 labels, the
+  scene/style tags of :mod:`ml.vision.imagenet` (above a threshold, else none) and the whole
+  softmax (for the text -> image label bridge, :mod:`ml.vision.vocabulary`);
 - CLIP: the image embedding (its own dimension), zero-shot tags with real weights (none with
   random ones), no ImageNet labels.
 """
@@ -45,6 +46,7 @@ EMBEDDINGS_SCHEMA = {
     "tag_scores": pl.List(pl.Float64),
     "labels": pl.List(pl.String),
     "label_scores": pl.List(pl.Float64),
+    "probs": pl.List(pl.Float32),
 }
 
 
@@ -53,13 +55,16 @@ class FrameEncoding:
     """What one encoder says about ``n`` images.
 
     ``vectors`` is ``(n, dim)`` float32 with unit rows; ``tags`` and ``labels`` hold, per
-    image, (name, probability) pairs best first, possibly none.
+    image, (name, probability) pairs best first, possibly none; ``probs`` is the classifier's
+    ImageNet-1k softmax ``(n, 1000)`` (None for CLIP, which has no classifier), the input of
+    the text -> image label bridge (:mod:`ml.vision.vocabulary`).
     """
 
     encoder: str
     vectors: np.ndarray
     tags: Scored
     labels: Scored
+    probs: np.ndarray | None = None
 
 
 class ImageEncoder(Protocol):
@@ -105,6 +110,7 @@ class CnnImageEncoder(EfficientNetEncoder):
             vectors=out.vectors,
             tags=imagenet.scene_tags(out.probs, threshold=self.tag_threshold),
             labels=imagenet.top_labels(out.probs, self.top_k),
+            probs=out.probs,
         )
 
 
@@ -175,7 +181,8 @@ def vector_space(table: pl.DataFrame) -> tuple[str | None, int | None]:
 
 def embeddings_table(frames: pl.DataFrame, encoding: FrameEncoding) -> pl.DataFrame:
     """The ``clip_embeddings`` table of ``frames`` (``frame_id, movie_id``, in the order the
-    images were encoded) and their encoding, typed by :data:`EMBEDDINGS_SCHEMA`."""
+    images were encoded) and their encoding, typed by :data:`EMBEDDINGS_SCHEMA` (``probs``
+    null for an encoder without a classifier)."""
     if frames.height != len(encoding.vectors):
         raise ValueError(f"{frames.height} frames but {len(encoding.vectors)} vectors")
     return pl.DataFrame(
@@ -188,6 +195,9 @@ def embeddings_table(frames: pl.DataFrame, encoding: FrameEncoding) -> pl.DataFr
             "tag_scores": [[s for _, s in row] for row in encoding.tags],
             "labels": [[t for t, _ in row] for row in encoding.labels],
             "label_scores": [[s for _, s in row] for row in encoding.labels],
+            "probs": (
+                encoding.probs.tolist() if encoding.probs is not None else [None] * frames.height
+            ),
         },
         schema=EMBEDDINGS_SCHEMA,
     )

@@ -90,6 +90,7 @@ def hybrid_section_from_tables(tables: Path, models: Path | None = None) -> dict
             backend = artifacts.read_meta(emb)["backend"]
     return hybrid_section(
         ablation=pl.read_parquet(path).to_dicts() if path.exists() else [],
-        personas=personas, weights=weights,
+        personas=personas,
+        weights=weights,
         backend=backend,
-    )  # fmt: skip
+    )

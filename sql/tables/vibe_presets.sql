@@ -8,6 +8,8 @@ CREATE TABLE {table} (
     colour_score      real,
     text_score        real,
     clip_score        real,
+    label_score       real,
+    projection_score  real,
     reason            text    NOT NULL,
     frame_timestamps  real[]  NOT NULL,
     frame_thumbnails  text[]  NOT NULL,

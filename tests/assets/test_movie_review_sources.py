@@ -64,22 +64,31 @@ def test_file_and_tmdb_reviews_are_unioned_cleaned_and_deduplicated(
         }
     ).write_csv(reviews_csv)
     home = tmp_path / "home"
-    result = _run(home, TmdbResource(home=CineHome(path=str(home)), api_key="k3y", base_url=server),
-                  str(reviews_csv))  # fmt: skip
+    result = _run(
+        home,
+        TmdbResource(home=CineHome(path=str(home)), api_key="k3y", base_url=server),
+        str(reviews_csv),
+    )
     assert result.success
     tables = home / "tables"
     fetched = pl.read_parquet(tables / "tmdb_reviews.parquet")
     assert fetched.select("item_id", "review_id").rows() == [
-        (541, "r78a"), (541, "r78b"), (541, "r78c"), (541, "r78d"),
+        (541, "r78a"),
+        (541, "r78b"),
+        (541, "r78c"),
+        (541, "r78d"),
         (2571, "5e0c0000000000000000abcd"),
-    ]  # fmt: skip
+    ]
     # movie_review_source reads the stored reviews; no review page is requested twice.
     assert requests_to("/3/movie/78/reviews") == requests_to("/3/movie/78/reviews", "2") == 1
 
     clean = pl.read_parquet(tables / "movie_reviews.parquet")
     assert clean.select("movie_id", "review_id").rows() == [
-        ("541", "0"), ("2571", "1"), ("541", "r78a"), ("2571", "5e0c0000000000000000abcd")
-    ]  # fmt: skip
+        ("541", "0"),
+        ("2571", "1"),
+        ("541", "r78a"),
+        ("2571", "5e0c0000000000000000abcd"),
+    ]
     assert clean["source"].to_list() == [str(reviews_csv)] * 2 + ["tmdb"] * 2
     marked_up = clean.row(2, named=True)
     assert marked_up["text"] == (
@@ -109,8 +118,9 @@ def test_without_a_key_only_the_file_is_read(tmp_path: Path, server: str) -> Non
     reviews_csv = tmp_path / "reviews.csv"
     pl.DataFrame({"movie_id": ["541"], "text": [HAUNTING]}).write_csv(reviews_csv)
     home = tmp_path / "home"
-    result = _run(home, TmdbResource(home=CineHome(path=str(home)), base_url=server),
-                  str(reviews_csv))  # fmt: skip
+    result = _run(
+        home, TmdbResource(home=CineHome(path=str(home)), base_url=server), str(reviews_csv)
+    )
     assert result.success
     assert pl.read_parquet(home / "tables" / "tmdb_reviews.parquet").height == 0
     clean = pl.read_parquet(home / "tables" / "movie_reviews.parquet")

@@ -162,6 +162,13 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
     code, fourth = status(home, capsys)
     assert code == 0 and fourth["published_version"]["version"] == 2
     assert all(c["passed"] for c in fourth["checks"] if c["asset"].endswith("_drift"))
+    # Incremental refresh: the sentiment branch saw the same corpus, code and config as in
+    # the first run and is reused from it; the recommenders last saw the 5-star export and
+    # are recomputed; every check ran again on what was reused.
+    reused = {r["name"]: r["from_run"] for r in fourth["reused"]}
+    assert reused.get("sentiment_model") == first["run_id"], fourth["reused"]
+    assert "recommender_model" not in reused and "user_recommendations" not in reused
+    assert len(fourth["checks"]) == expected_checks
     assert (home / "published" / "v2" / "lancedb").is_dir()
     assert (home / "published" / "current").read_text().strip() == "v2"
     history = scalar(pg_url, "SELECT count(DISTINCT run_id) FROM cine.quality_history")

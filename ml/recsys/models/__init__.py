@@ -1,29 +1,22 @@
-"""Every recommender behind one interface (``ml.recsys.models.base.Recommender``)."""
+"""Every recommender behind one interface (``ml.recsys.models.base.Recommender``).
 
-from ml.recsys.models.als import AlsModel, BprModel
-from ml.recsys.models.base import Recommender
-from ml.recsys.models.neighbours import (
-    EaseModel,
-    EaseSessionsModel,
-    ItemKnnModel,
-    PopularityModel,
-    Rp3BetaModel,
+Importing a model module registers its classes (``Recommender.__init_subclass__``), so
+``MODELS`` is the registry itself: a new model class shows up in ``build``, ``cine recommend
+--model help`` and the contract test without being listed anywhere.
+"""
+
+from ml.recsys.models import (  # noqa: F401 - imported to register their models
+    als,
+    graph,
+    ncf,
+    neighbours,
+    sequential,
+    vae,
 )
-from ml.recsys.models.vae import MultVaeModel
+from ml.recsys.models.base import REGISTRY, Recommender
 
-MODELS: dict[str, type[Recommender]] = {
-    m.name: m
-    for m in (
-        PopularityModel,
-        ItemKnnModel,
-        Rp3BetaModel,
-        AlsModel,
-        BprModel,
-        EaseModel,
-        EaseSessionsModel,
-        MultVaeModel,
-    )
-}
+#: Every model class by registry name, in definition order.
+MODELS: dict[str, type[Recommender]] = REGISTRY
 
 
 def build(

@@ -147,6 +147,12 @@ class Recommender:
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def summary(cls) -> str:
+        """One line on what the model is: the first paragraph of the class's own docstring."""
+        doc = cls.__dict__.get("__doc__") or ""
+        return " ".join(doc.strip().split("\n\n")[0].split())
+
     def describe(self) -> dict:
         return {"model": self.name, "params": asdict(self.params), "seed": self.seed}
 

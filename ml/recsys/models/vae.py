@@ -24,6 +24,8 @@ class VaeParams:
 
 
 class MultVaeModel(Recommender):
+    """Mult-VAE (Liang et al. 2018): a variational autoencoder over each user's item set."""
+
     name = "multvae"
     Params = VaeParams
 

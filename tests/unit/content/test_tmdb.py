@@ -82,9 +82,13 @@ def test_rate_limiter_waits_for_the_window():
 
 def test_fetch_records_reports_misses(server, tmp_path):
     meta = pl.DataFrame(
-        {"item_id": [2571, 5], "title": ["Matrix, The", "Nonexistent"], "year": [1999, 2001],
-         "imdb_id": ["tt0133093", None]}
-    )  # fmt: skip
+        {
+            "item_id": [2571, 5],
+            "title": ["Matrix, The", "Nonexistent"],
+            "year": [1999, 2001],
+            "imdb_id": ["tt0133093", None],
+        }
+    )
     records, _, failures = fetch_records(client(server, tmp_path), meta)
     assert records["item_id"].to_list() == [2571]
     assert records["directors"].to_list() == [["Lana Wachowski", "Lilly Wachowski"]]
@@ -117,9 +121,13 @@ def test_tmdb_facts_overlay_the_offline_metadata_with_trailer_keys(server, tmp_p
 
 
 REVIEWED = pl.DataFrame(
-    {"item_id": [2571, 541, 924], "title": ["Matrix, The", "Blade Runner", "2001: A Space Odyssey"],
-     "year": [1999, 1982, 1968], "imdb_id": ["tt0133093", "tt0083658", "tt0062622"]}
-)  # fmt: skip
+    {
+        "item_id": [2571, 541, 924],
+        "title": ["Matrix, The", "Blade Runner", "2001: A Space Odyssey"],
+        "year": [1999, 1982, 1968],
+        "imdb_id": ["tt0133093", "tt0083658", "tt0062622"],
+    }
+)
 
 
 def test_fetch_records_returns_every_page_of_reviews(server, tmp_path):
@@ -128,8 +136,12 @@ def test_fetch_records_returns_every_page_of_reviews(server, tmp_path):
     assert records["n_reviews"].to_list() == [1, 4, 0]
     assert records["reviews_total"].to_list() == [1, 4, 0]
     assert reviews["review_id"].to_list() == [
-        "5e0c0000000000000000abcd", "r78a", "r78b", "r78c", "r78d"
-    ]  # fmt: skip
+        "5e0c0000000000000000abcd",
+        "r78a",
+        "r78b",
+        "r78c",
+        "r78d",
+    ]
     assert reviews["item_id"].to_list() == [2571, 541, 541, 541, 541]
     assert reviews["tmdb_id"].to_list() == [603, 78, 78, 78, 78]
     assert set(reviews["source"]) == {"tmdb"}

@@ -27,9 +27,14 @@ def test_an_unchanged_rerun_passes(ratings) -> None:
     assert outcome.passed and outcome.value == 0
     assert result.drifted() == [] and drift.warn_result(result.table).passed
     assert set(result.table["feature"]) == {
-        "rating", "user_activity", "item_popularity",
-        "removed_users", "new_users", "removed_movies", "new_movies",
-    }  # fmt: skip
+        "rating",
+        "user_activity",
+        "item_popularity",
+        "removed_users",
+        "new_users",
+        "removed_movies",
+        "new_movies",
+    }
     assert set(result.snapshots) == set(drift.INPUT_FEATURES)
 
 

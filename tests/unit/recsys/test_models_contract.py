@@ -17,6 +17,31 @@ SMALL = {
     "ease": {"l2": 10.0},
     "ease_sessions": {"l2": 10.0},
     "multvae": {"hidden": 32, "latent": 8, "epochs": 150, "batch_size": 16, "anneal_steps": 200},
+    "sasrec": {
+        "dim": 16,
+        "max_len": 30,
+        "blocks": 1,
+        "dropout": 0.0,
+        "learning_rate": 0.01,
+        "epochs": 40,
+        "patience": 15,
+    },
+    "lightgcn": {
+        "dim": 8,
+        "learning_rate": 0.01,
+        "batch_size": 256,
+        "epochs": 100,
+        "eval_every": 10,
+        "patience": 20,
+    },
+    "neumf": {
+        "factors": 8,
+        "mlp": [16, 8],
+        "learning_rate": 0.01,
+        "batch_size": 256,
+        "epochs": 15,
+        "patience": 15,
+    },
 }
 #: Popularity ignores the user, so it cannot find each user's held-out diagonal item.
 KNOWN_ANSWER = [m for m in MODELS if m != "popularity"]
@@ -63,6 +88,12 @@ def test_same_seed_same_lists_and_save_load_round_trip(name: str, fitted, tmp_pa
     assert type(loaded) is type(fitted[name]) and loaded.params == fitted[name].params
     third, _ = loaded.recommend(x, k=5)
     assert np.array_equal(first, third)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_says_in_one_line_what_it_is(name: str) -> None:
+    summary = MODELS[name].summary()
+    assert 20 < len(summary) < 200, f"{name}: give the class a one-line docstring"
 
 
 def test_unknown_model_and_wrong_shape_are_clear_errors(fitted) -> None:

@@ -32,8 +32,11 @@ def test_union_keeps_each_movie_text_pair_once_and_records_the_rest() -> None:
     # The same text under another movie is another review; markup does not hide a repeat.
     assert clean.select("movie_id", "review_id").rows() == [("1", "f0"), ("2", "f2"), ("2", "t1")]
     assert sorted(bad.select("id", "reason").rows()) == [
-        ("f1", "duplicate"), ("f3", "empty"), ("t0", "duplicate"), ("t2", "empty")
-    ]  # fmt: skip
+        ("f1", "duplicate"),
+        ("f3", "empty"),
+        ("t0", "duplicate"),
+        ("t2", "empty"),
+    ]
     assert counts == {
         "file": {"read": 4, "kept": 2, "quarantined": 2, "duplicates": 1},
         "tmdb": {"read": 3, "kept": 1, "quarantined": 2, "duplicates": 1},

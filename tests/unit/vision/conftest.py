@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.vibe_media import cnn_encoder
+
 
 @pytest.fixture(scope="session")
 def cnn():
-    from ml.vision.encoders import CnnImageEncoder
-
-    return CnnImageEncoder(device="cpu", batch_size=4, seed=0)
+    return cnn_encoder()

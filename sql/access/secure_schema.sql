@@ -1,0 +1,2 @@
+-- In the publish transaction: the view owner may read the new version's tables.
+GRANT USAGE ON SCHEMA {schema} TO {owner};

@@ -8,7 +8,9 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from assets import storage
 from assets.resources import CineHome
+from assets.reuse import frame_version, previous_output, source_version
 from ml.content.embeddings import MINILM, ContentEmbeddings
 from ml.vibe.search import PRESET_QUERIES, PRESET_SCHEMA, VibeSearcher, results_table
 from ml.vibe.tables import build_index, frame_analytics_table
@@ -24,10 +26,18 @@ from ml.vision.encoders import (
     make_encoder,
     vector_space,
 )
-from ml.vision.frames import extract_frames, save_thumbnail
+from ml.vision.frames import (
+    EXTRACTION_SCHEMA,
+    FRAME_SCHEMA,
+    extract_frames,
+    reusable_frames,
+    save_thumbnail,
+)
 from ml.vision.projection import HeadParams, TextImageHead, fit_head
 
 GROUP = "vibe"
+#: Code version of these assets: their source and the ml modules they import.
+CODE = source_version(__name__)
 
 
 class TrailersConfig(dg.Config):
@@ -89,6 +99,7 @@ def trailers(
     """Trailer sources per movie, from the manifest and the trailer folder convention."""
     manifest = Path(config.manifest) if config.manifest else None
     found = tr.match_catalogue(tr.find_trailers(home.folder("trailers"), manifest), movies)
+    found = tr.with_fingerprints(found)
     found = found.with_columns(
         known_movie=pl.col("movie_id").is_in(movies["item_id"].implode()).fill_null(False)
     )
@@ -105,6 +116,8 @@ def trailers(
         context.log.warning(f"clips of films the catalogue lacks (not used): {unmatched}")
     return dg.Output(
         found,
+        # From the files' content: a changed clip is a new version, a touched one is not.
+        data_version=frame_version(found),
         metadata={
             "dagster/row_count": found.height,
             "movies_with_trailers": found["movie_id"].drop_nulls().n_unique(),
@@ -120,48 +133,41 @@ def trailers(
         "trailer_extractions": dg.AssetOut(description="Per trailer: frames taken or error."),
     },
     group_name=GROUP,
+    code_version=CODE,
 )
 def frames(home: CineHome, config: FramesConfig, trailers: pl.DataFrame):
-    """Uniform and scene-change frames of every trailer; a bad file is logged, not fatal."""
-    thumbs, rows, log = home.folder("frames"), [], []
+    """Uniform and scene-change frames of every trailer; a bad file is logged, not fatal.
+
+    A trailer whose file content (sha256) and settings are those of the last extraction is
+    not decoded again: its frames and thumbnails are taken over (``reused`` in metadata).
+    """
+    thumbs, rows, log, reused = home.folder("frames"), [], [], 0
+    settings = f"uniform={config.frames_per_trailer},scenes={config.max_scene_frames}"
+    before = {n: storage.load(home, n) if storage.stored_path(home, n) else None for n in OUTS}
     matched = trailers.filter(pl.col("movie_id").is_not_null())
-    for movie_id, source in matched.select("movie_id", "source").iter_rows():
+    for movie_id, source, print_ in matched.select("movie_id", "source", "fingerprint").rows():
+        kept = reusable_frames(*before.values(), movie_id, print_, settings)
+        if kept is not None:
+            rows.extend(kept[0].rows())
+            log.append({**kept[1], "source": source})
+            reused += 1
+            continue
         try:
             got = extract_frames(
                 source, n_uniform=config.frames_per_trailer, max_scenes=config.max_scene_frames
             )
         except Exception as error:  # noqa: BLE001 - any decoder failure is recorded per file
-            log.append((movie_id, source, 0, None, f"{type(error).__name__}: {error}"))
+            log.append(_log_row(movie_id, source, 0, None, f"{type(error).__name__}: {error}"))
             continue
         for f in got.frames:
             frame_id = f"{movie_id}_{f.index:06d}"
             path = save_thumbnail(f.rgb, thumbs / str(movie_id) / f"{frame_id}.jpg")
             rows.append((frame_id, movie_id, f.index, f.timestamp, f.kind, str(path)))
-        log.append((movie_id, source, len(got.frames), got.duration, None))
-    # An explicit schema: with no trailer at all the table is empty but still typed.
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "frame_id": pl.String,
-            "movie_id": pl.Int64,
-            "frame_index": pl.Int64,
-            "timestamp": pl.Float64,
-            "kind": pl.String,
-            "thumbnail": pl.String,
-        },
-        orient="row",
-    )
-    status = pl.DataFrame(
-        log,
-        schema={
-            "movie_id": pl.Int64,
-            "source": pl.String,
-            "frames": pl.Int64,
-            "duration": pl.Float64,
-            "error": pl.String,
-        },
-        orient="row",
-    )
+        log.append(_log_row(movie_id, source, len(got.frames), got.duration, None))
+        log[-1].update(fingerprint=print_, settings=settings)
+    # Explicit schemas: with no trailer at all the tables are empty but still typed.
+    table = pl.DataFrame(rows, schema=FRAME_SCHEMA, orient="row")
+    status = pl.DataFrame(log, schema=EXTRACTION_SCHEMA)
     errors = int(status["error"].is_not_null().sum())
     yield dg.Output(
         table,
@@ -169,18 +175,40 @@ def frames(home: CineHome, config: FramesConfig, trailers: pl.DataFrame):
         metadata={
             "dagster/row_count": table.height,
             "movies_with_frames": table["movie_id"].n_unique(),
+            "trailers_reused": reused,
         },
     )
     yield dg.Output(
         status,
         output_name="trailer_extractions",
-        metadata={"dagster/row_count": status.height, "failed": errors},
+        metadata={"dagster/row_count": status.height, "failed": errors, "reused": reused},
     )
 
 
-@dg.asset(group_name=GROUP)
-def frame_analytics(frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+OUTS = ("frames", "trailer_extractions")
+
+
+def _log_row(movie_id, source, n, duration, error) -> dict:
+    return {
+        "movie_id": movie_id,
+        "source": source,
+        "frames": n,
+        "duration": duration,
+        "error": error,
+        "fingerprint": None,
+        "settings": None,
+    }
+
+
+@dg.asset(group_name=GROUP, code_version=CODE)
+def frame_analytics(
+    context: dg.AssetExecutionContext,
+    home: CineHome,
+    frames: pl.DataFrame,
+) -> dg.Output[pl.DataFrame]:
     """Palette (k-means in CIELAB), brightness, saturation, contrast, colourfulness, warmth."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     table = frame_analytics_table(frames)
     return dg.Output(
         table,
@@ -192,11 +220,16 @@ def frame_analytics(frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def clip_embeddings(
-    context: dg.AssetExecutionContext, frames: pl.DataFrame, config: ClipConfig
+    context: dg.AssetExecutionContext,
+    home: CineHome,
+    frames: pl.DataFrame,
+    config: ClipConfig,
 ) -> dg.Output[pl.DataFrame]:
     """Image embedding of every frame (CNN or CLIP, named per row), labels and scene tags."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     encoder = config.encoder()
     table = embeddings_table(frames, encoder.encode(frames["thumbnail"].to_list()))
     if not encoder.has_weights:
@@ -219,9 +252,15 @@ def clip_embeddings(
     )
 
 
-@dg.asset(group_name=GROUP)
-def text_image_head(home: CineHome, config: HeadConfig) -> dg.Output[TextImageHead]:
+@dg.asset(group_name=GROUP, code_version=CODE)
+def text_image_head(
+    context: dg.AssetExecutionContext,
+    home: CineHome,
+    config: HeadConfig,
+) -> dg.Output[TextImageHead]:
     """MiniLM text -> CNN feature space: a CLIP-style head trained on ImageNet class prototypes."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     params = HeadParams(
         epochs=config.epochs,
         learning_rate=config.learning_rate,
@@ -336,11 +375,16 @@ def vibe_presets(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def visual_similarity(
-    clip_embeddings: pl.DataFrame, config: VisualConfig
+    context: dg.AssetExecutionContext,
+    home: CineHome,
+    clip_embeddings: pl.DataFrame,
+    config: VisualConfig,
 ) -> dg.Output[pl.DataFrame]:
     """Per movie with frames, the movies that look most alike (cosine of their visual DNA)."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     table = neighbours_of(clip_embeddings, config.neighbours)
     return dg.Output(
         table,
@@ -354,11 +398,17 @@ def visual_similarity(
     )
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, code_version=CODE)
 def frame_styles(
-    clip_embeddings: pl.DataFrame, frame_analytics: pl.DataFrame, config: VisualConfig
+    context: dg.AssetExecutionContext,
+    home: CineHome,
+    clip_embeddings: pl.DataFrame,
+    frame_analytics: pl.DataFrame,
+    config: VisualConfig,
 ) -> dg.Output[pl.DataFrame]:
     """Every frame's style: k-means on frame vectors, named from tags, light and colour."""
+    if (reused := previous_output(context, home)) is not None:
+        return reused
     table = style_frames(clip_embeddings, frame_analytics, n_styles=config.styles, seed=config.seed)
     sizes = table.group_by("style").len().sort("len", descending=True)
     return dg.Output(

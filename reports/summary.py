@@ -89,9 +89,16 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, An
     return sorted(steps, key=lambda s: -s["seconds"])
 
 
-def latest_run_id(instance: dg.DagsterInstance, job_name: str) -> str | None:
-    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name), limit=1)
-    return runs[0].run_id if runs else None
+def latest_run_id(instance: dg.DagsterInstance, *job_names: str) -> str | None:
+    """The newest run of any of ``job_names``."""
+    newest = [
+        record
+        for job in job_names
+        for record in instance.get_run_records(filters=dg.RunsFilter(job_name=job), limit=1)
+    ]
+    if not newest:
+        return None
+    return max(newest, key=lambda r: r.create_timestamp).dagster_run.run_id
 
 
 def build_run_summary(

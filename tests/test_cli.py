@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from cli.main import main
+from ml.recsys.evaluation import SEARCH_SPACES, selected_default
+from ml.recsys.models import MODELS
 
 
 @pytest.fixture
@@ -62,7 +65,35 @@ def test_recommend_rejects_unknown_model_and_bad_k(tmp_path: Path, train_file: P
     out = str(tmp_path / "o.parquet")
     assert main(["recommend", "--train", str(train_file), "--out", out, "--model", "x"]) == 2
     assert main(["recommend", "--train", str(train_file), "--out", out, "--k", "0"]) == 2
+    assert main(["recommend", "--train", str(train_file), "--out", out, "--params", "{x"]) == 2
+    bad_param = ["--model", "ease", "--params", '{"nope": 1}']
+    assert main(["recommend", "--train", str(train_file), "--out", out, *bad_param]) == 2
+    assert main(["recommend", "--out", out]) == 2
+    assert "--train" in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+def test_recommend_defaults_to_the_selected_model_with_its_parameters(
+    tmp_path: Path, train_file: Path, capsys
+) -> None:
+    name, params = selected_default()
+    assert params == SEARCH_SPACES[name][0], "the selection's pick is its space's first entry"
+    default, explicit = tmp_path / "default.parquet", tmp_path / "explicit.parquet"
+    assert main(["recommend", "--train", str(train_file), "--out", str(default)]) == 0
+    assert f"(model {name}," in capsys.readouterr().out
+    args = ["--model", name, "--params", json.dumps(params)]
+    assert main(["recommend", "--train", str(train_file), "--out", str(explicit), *args]) == 0
+    assert pl.read_parquet(default).equals(pl.read_parquet(explicit))
+
+
+def test_recommend_model_help_lists_every_model_in_one_line_each(capsys) -> None:
+    assert main(["recommend", "--model", "help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert selected_default()[0] in lines[0]
+    listed = {line.split()[0]: line for line in lines[1:]}
+    assert set(listed) == set(MODELS)
+    for name, cls in MODELS.items():
+        assert cls.summary() in listed[name]
 
 
 def test_evaluate_prints_the_table_for_a_local_release(sample_release: Path, tmp_path, capsys):

@@ -7,10 +7,13 @@ chosen frames are kept at thumbnail size.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 THUMB_WIDTH = 320
 # A cut is a jump in the L1 distance between consecutive 4x4x4 colour histograms (range 0..2)
@@ -148,12 +151,72 @@ def _near(a: Frame, b: Frame, max_bits: int) -> bool:
 
 
 def save_thumbnail(rgb: np.ndarray, path: Path) -> Path:
-    """Write ``rgb`` as a JPEG (quality 90) to ``path``."""
+    """Write ``rgb`` as a JPEG (quality 90) next to ``path``, named by its content.
+
+    The file is ``<stem>-<sha256[:12]>.jpg``: a new frame never overwrites an old one, so
+    every published version's thumbnail paths stay valid while that version is kept.
+    """
+    import io
+
     from PIL import Image
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rgb).save(path, format="JPEG", quality=90)
-    return path
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=90)
+    data = buffer.getvalue()
+    target = path.with_name(f"{path.stem}-{hashlib.sha256(data).hexdigest()[:12]}{path.suffix}")
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return target
+
+
+FRAME_SCHEMA = {
+    "frame_id": pl.String,
+    "movie_id": pl.Int64,
+    "frame_index": pl.Int64,
+    "timestamp": pl.Float64,
+    "kind": pl.String,
+    "thumbnail": pl.String,
+}
+EXTRACTION_SCHEMA = {
+    "movie_id": pl.Int64,
+    "source": pl.String,
+    "frames": pl.Int64,
+    "duration": pl.Float64,
+    "error": pl.String,
+    "fingerprint": pl.String,
+    "settings": pl.String,
+}
+
+
+def reusable_frames(
+    previous_frames: pl.DataFrame | None,
+    previous_log: pl.DataFrame | None,
+    movie_id: int,
+    fingerprint: str | None,
+    settings: str,
+) -> tuple[pl.DataFrame, dict] | None:
+    """The frames and log row of an earlier extraction of the same file content for the
+    same movie with the same ``settings``, when every thumbnail is still on disk; else None.
+    """
+    if fingerprint is None or previous_frames is None or previous_log is None:
+        return None
+    if "fingerprint" not in previous_log.columns or "settings" not in previous_log.columns:
+        return None  # a log written before fingerprints: extract again
+    rows = previous_log.filter(
+        (pl.col("movie_id") == movie_id)
+        & (pl.col("fingerprint") == fingerprint)
+        & (pl.col("settings") == settings)
+        & pl.col("error").is_null()
+    )
+    if rows.height != 1:
+        return None
+    kept = previous_frames.filter(pl.col("movie_id") == movie_id)
+    if kept.height != rows["frames"][0] or not all(Path(t).exists() for t in kept["thumbnail"]):
+        return None
+    return kept, rows.row(0, named=True)
 
 
 def load_image(path: str | Path) -> np.ndarray:

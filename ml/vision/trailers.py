@@ -24,6 +24,7 @@ Offline footage:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import re
 import shutil
@@ -54,6 +55,25 @@ TRAILER_SCHEMA = {
     "title": pl.String,
     "year": pl.Int32,
 }
+
+
+def fingerprint(source: str) -> str | None:
+    """sha256 of a local trailer file's bytes (None for a URL or a missing file): what says
+    whether a trailer changed, whatever its name or time stamp."""
+    path = Path(source)
+    if is_url(source) or not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def with_fingerprints(trailers: pl.DataFrame) -> pl.DataFrame:
+    """``trailers`` with a ``fingerprint`` column (see :func:`fingerprint`)."""
+    prints = [fingerprint(s) for s in trailers["source"].to_list()]
+    return trailers.with_columns(fingerprint=pl.Series(prints, dtype=pl.String))
 
 
 def is_url(source: str) -> bool:

@@ -121,6 +121,12 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
 
     code, second = status(home, capsys)
     assert code == 1 and not second["published"] and second["status"] == "blocked"
+    # Fail fast: the release's own checks ran alone and stopped the run; nothing trained.
+    assert second["job"] == "ingest_and_check"
+    assert {s["step"] for s in second["steps"]} <= {
+        "movielens",
+        *(f"{c['asset']}_{c['name']}" for c in second["checks"]),
+    }, second["steps"]
     failed = {c["name"]: c for c in second["checks"] if not c["passed"]}
     assert "ratings_quarantine_share" in failed
     share = failed["ratings_quarantine_share"]

@@ -183,3 +183,67 @@ def test_vibe_tables_publish_to_postgres(run, pg_url):
         for name, frame in tables.items():
             cur.execute(f"SELECT count(*) FROM cine.{name}")  # test-only: fixed names
             assert cur.fetchone()[0] == frame.height > 0
+
+
+def test_unchanged_trailers_are_not_decoded_again(run):
+    _, home, _ = run
+    frames_config = {"config": {"frames_per_trailer": 6, "max_scene_frames": 4}}
+    before = pl.read_parquet(home.root / "tables" / "frames.parquet")
+
+    def again(config=frames_config):
+        result = dg.materialize(
+            [movies_sample, vibe.trailers, vibe.frames],
+            resources={"home": home, "io_manager": CineIOManager(home=home)},
+            run_config={"ops": {"frames": config}},
+        )
+        (mat,) = [
+            m
+            for m in result.asset_materializations_for_node("frames")
+            if m.asset_key.path[-1] == "frames"
+        ]
+        return result.output_for_node("frames", "frames"), mat.metadata
+
+    frames, meta = again()
+    # Both decodable clips are taken over; the broken file is tried again (and fails again).
+    assert meta["trailers_reused"].value == 2
+    assert frames.sort("frame_id").equals(before.sort("frame_id"))
+    # Thumbnails are named by their content: a reused frame keeps its file.
+    assert all(Path(t).exists() and Path(t).stem.count("-") == 1 for t in frames["thumbnail"])
+
+    # Other settings are another extraction of every clip.
+    _, meta = again({"config": {"frames_per_trailer": 4, "max_scene_frames": 2}})
+    assert meta["trailers_reused"].value == 0
+    # The earlier thumbnails stay on disk for the versions that point at them.
+    assert all(Path(t).exists() for t in before["thumbnail"])
+
+
+def test_a_corrupt_published_index_is_one_line_and_exit_1(run, tmp_path, capsys):
+    import json
+
+    from cli.main import main
+    from publish.releases import write_release
+
+    _, home, _ = run
+    info = json.loads((home.root / "tables" / "vibe_index.json").read_text())
+    build = tmp_path / "build"
+    shutil.copytree(info["path"], build)
+    served = tmp_path / "served"
+    write_release(
+        served / "published",
+        1,
+        {},
+        folders={"lancedb": build},
+        documents={"vibe_index": {**info, "path": None}},
+    )
+    assert main(["vibe", "cup of coffee", "--home", str(served), "--k", "1"]) == 0
+    capsys.readouterr()
+    assert main(["vibe", "cup", "--home", str(served), "--where", "year >>> 3"]) == 2
+    assert "--where" in capsys.readouterr().err
+    for data in (served / "published" / "v1" / "lancedb").glob("*.lance/data/*.lance"):
+        raw = bytearray(data.read_bytes())
+        raw[64 : len(raw) - 64] = bytes(len(raw) - 128)
+        data.write_bytes(bytes(raw))
+    assert main(["vibe", "cup of coffee", "--home", str(served)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "cannot be read" in err.strip().splitlines()[-1] and "cine run" in err

@@ -11,6 +11,7 @@ from ml.recsys.models.als import FactorModel
 from ml.recsys.models.base import binary
 from ml.recsys.models.neural import (
     EarlyStopping,
+    cpu_threads,
     holdout_one,
     seeded,
     target_ndcg,
@@ -75,11 +76,16 @@ class LightGcnModel(FactorModel):
     genres_used = False
 
     def _fit(self, x: sp.csr_matrix, side) -> None:
+        self.device = torch_device(self.use_gpu)
+        with cpu_threads(self.device):
+            self._train(x, side)
+
+    def _train(self, x: sp.csr_matrix, side) -> None:
         import torch
 
         p = self.params
         rng = seeded(self.seed)
-        dev = self.device = torch_device(self.use_gpu)
+        dev = self.device
         features = None if side is None else side.item_features
         self.genres_used = bool(p.genre_nodes and features is not None and features.shape[1])
         features = features if self.genres_used else None

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from ml.recsys.models.base import Recommender, binary, cosine_rows
 from ml.recsys.models.neural import (
     EarlyStopping,
+    cpu_threads,
     from_numpy,
     holdout_one,
     seeded,
@@ -51,11 +52,16 @@ class NeuMfModel(Recommender):
     explainable = False
 
     def _fit(self, x: sp.csr_matrix) -> None:
+        self.device = torch_device(self.use_gpu)
+        with cpu_threads(self.device):
+            self._train(x)
+
+    def _train(self, x: sp.csr_matrix) -> None:
         import torch
 
         p = self.params
         rng = seeded(self.seed)
-        dev = self.device = torch_device(self.use_gpu)
+        dev = self.device
         n_users, n_items = x.shape
         train, targets = holdout_one(x, self.seed)
         val_users = np.flatnonzero(targets >= 0)
@@ -103,7 +109,8 @@ class NeuMfModel(Recommender):
                 f"matrix has {x.shape[0]} users; the {self.name} model knows {known}: "
                 "the shape does not match"
             )
-        return _all_items(self._net(), np.asarray(rows), self.n_items, "cpu")
+        with cpu_threads("cpu"):
+            return _all_items(self._net(), np.asarray(rows), self.n_items, "cpu")
 
     def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
         """Cosine of the items' GMF and MLP embeddings, side by side."""

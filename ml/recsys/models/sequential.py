@@ -8,7 +8,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from ml.recsys.models.base import Recommender, cosine_rows
-from ml.recsys.models.neural import EarlyStopping, from_numpy, seeded, to_numpy, torch_device
+from ml.recsys.models.neural import (
+    EarlyStopping,
+    cpu_threads,
+    from_numpy,
+    seeded,
+    to_numpy,
+    torch_device,
+)
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,16 @@ class SasRecModel(Recommender):
     explainable = False
 
     def _fit(self, x: sp.csr_matrix, side) -> None:
+        self.device = torch_device(self.use_gpu)
+        with cpu_threads(self.device):
+            self._train(x, side)
+
+    def _train(self, x: sp.csr_matrix, side) -> None:
         import torch
 
         p = self.params
         rng = seeded(self.seed)
-        dev = self.device = torch_device(self.use_gpu)
+        dev = self.device
         seqs = user_sequences(x, side, seed=self.seed)
         self.ordered = bool(side is not None and side.sessions is not None)
         net = _sasrec_net(x.shape[1], p).to(dev)
@@ -137,7 +149,8 @@ class SasRecModel(Recommender):
                 f"matrix has {x.shape[0]} users; the {self.name} model stored the histories of "
                 f"{len(self.sequences)}: the shape does not match"
             )
-        return _logits(self._net(), self.sequences[rows], "cpu")
+        with cpu_threads("cpu"):
+            return _logits(self._net(), self.sequences[rows], "cpu")
 
     def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
         """Cosine of the items' embeddings."""

@@ -132,7 +132,7 @@ def sentiment_model(
             **{
                 f"holdout_{k}": v
                 for k, v in metrics.items()
-                if k not in ("confusion", "trained_on", "train_seconds")
+                if k not in ("confusion", "trained_on", "train_seconds", "refit")
             },
             "holdout_confusion": dg.MetadataValue.json(metrics["confusion"]),
         },

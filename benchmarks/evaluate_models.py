@@ -274,6 +274,13 @@ def zoo_section(cache: Path, models: list[str], command: str) -> list[str]:
             )
     lines.append("")
     lines += [f"- `{n}`: {MODELS[n].summary()}" for n in models]
+    lines += [
+        "",
+        "The torch models have search spaces in `SEARCH_SPACES` but are not in the pipeline's "
+        "default tuning list (`assets/models.py`, `TuningConfig.models`): on CPU they take "
+        "minutes each, beyond the nightly budget. Add them to the tuning job's config to let "
+        "the selection consider them.",
+    ]
     return lines
 
 
@@ -323,7 +330,7 @@ def main() -> None:
         f"Machine: {machine()}.",
         "",
         "Full ranking over all items (no sampled negatives), k = 10, seed 42, each model at "
-        "the first (default) configuration of its search space in `ml/evaluation.py`. "
+        "the first (default) configuration of its search space in `ml/recsys/evaluation.py`. "
         "Metrics are checked against Microsoft Recommenders' `python_evaluation` in "
         "`tests/unit/recsys/test_metrics_reference.py`.",
     ]

@@ -23,15 +23,15 @@ from ml.recsys.models.neural import (
 class LightGcnParams:
     dim: int = 64
     layers: int = 3
-    learning_rate: float = 5e-3
+    learning_rate: float = 1e-2
     #: L2 on the batch's layer-0 embeddings, per example (as the paper).
     regularization: float = 1e-4
-    batch_size: int = 2048
+    batch_size: int = 8192
     #: At most this many epochs; validation every ``eval_every``, stopping after
     #: ``patience`` checks without improvement (the best check's embeddings are kept).
-    epochs: int = 300
-    eval_every: int = 5
-    patience: int = 4
+    epochs: int = 150
+    eval_every: int = 10
+    patience: int = 3
     #: Add one node per genre, linked to its items: users reach items through genres too.
     genre_nodes: bool = False
 
@@ -68,6 +68,12 @@ class LightGcnModel(FactorModel):
     of the results. Trained with BPR (one uniformly sampled negative per observed pair); one
     random item per user is held out for early stopping on full-catalogue NDCG@10. The final
     embeddings are propagated over the full graph, held-out pairs included.
+
+    Attributes
+    ----------
+    user_factors : np.ndarray, shape (n_users, dim), float32
+    item_factors : np.ndarray, shape (n_items, dim), float32
+        The propagated embeddings; scores are ``user_factors @ item_factors.T``.
     """
 
     name = "lightgcn"
@@ -140,6 +146,13 @@ class LightGcnModel(FactorModel):
 
     def describe(self) -> dict:
         return {**super().describe(), "genres_used": self.genres_used}
+
+    def _state(self):
+        return {**super()._state(), "genres_used": np.array([self.genres_used])}
+
+    def _set_state(self, state):
+        self.genres_used = bool(state.get("genres_used", [False])[0])
+        super()._set_state(state)
 
 
 def _embeddings(n: int, dim: int):

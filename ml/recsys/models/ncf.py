@@ -26,11 +26,11 @@ class NeuMfParams:
     factors: int = 32
     mlp: tuple[int, ...] = (64, 32, 16)
     negatives: int = 4
-    learning_rate: float = 1e-3
-    batch_size: int = 1024
+    learning_rate: float = 3e-3
+    batch_size: int = 4096
     #: At most this many epochs; validation every epoch, stopping after ``patience`` epochs
     #: without improvement (the best epoch's weights are kept).
-    epochs: int = 40
+    epochs: int = 30
     patience: int = 3
 
     def __post_init__(self):
@@ -45,6 +45,13 @@ class NeuMfModel(Recommender):
     sampled items per pair (as the paper); one random item per user is held out for early
     stopping on full-catalogue NDCG@10, and scoring ranks the full catalogue. Published
     reproductions (Rendle et al. 2020) find a well-tuned dot-product MF ahead of it.
+
+    Attributes
+    ----------
+    state : dict of np.ndarray
+        The network's weights: ``gmf_users.weight`` (n_users, factors), ``gmf_items.weight``
+        (n_items, factors), ``mlp_users.weight`` / ``mlp_items.weight`` (n, mlp[0] // 2), the
+        MLP's layers and ``out`` (1, factors + mlp[-1]).
     """
 
     name = "neumf"

@@ -109,17 +109,22 @@ def target_ndcg(scores: np.ndarray, seen: sp.csr_matrix, targets: np.ndarray, k:
 
 @dataclass
 class EarlyStopping:
-    """Keeps the best state by a validation score; ``stop`` after ``patience`` worse checks."""
+    """Keeps the best state by a validation score; stops after ``patience`` checks in a row
+    without improvement."""
 
     patience: int
     best: float = -np.inf
     best_epoch: int = -1
     state: dict = field(default_factory=dict)
     history: list[float] = field(default_factory=list)
+    worse: int = 0
 
     def step(self, epoch: int, score: float, module) -> bool:
         """Record ``score`` of ``epoch``; returns True when training should stop."""
         self.history.append(float(score))
         if score > self.best:
             self.best, self.best_epoch, self.state = float(score), epoch, to_numpy(module)
-        return epoch - self.best_epoch >= self.patience
+            self.worse = 0
+        else:
+            self.worse += 1
+        return self.worse >= self.patience

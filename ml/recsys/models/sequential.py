@@ -26,12 +26,12 @@ class SasRecParams:
     blocks: int = 2
     heads: int = 1
     dropout: float = 0.2
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3
     batch_size: int = 128
     #: At most this many epochs; training stops earlier when validation NDCG@10 has not
     #: improved for ``patience`` epochs, and the best epoch's weights are kept.
-    epochs: int = 200
-    patience: int = 10
+    epochs: int = 30
+    patience: int = 5
 
 
 def user_sequences(x: sp.csr_matrix, side=None, *, seed: int = 0) -> list[np.ndarray]:
@@ -83,6 +83,13 @@ class SasRecModel(Recommender):
     early stopping on full-catalogue NDCG@10; the best epoch's weights are kept. At scoring
     time the whole training history (held-out item included) is the input. Rows of ``x``
     at ``recommend`` must be the users it was fitted on (their histories are stored).
+
+    Attributes
+    ----------
+    sequences : np.ndarray, shape (n_users, max_len), int64
+        Each user's latest ``max_len`` items (index + 1), oldest first, left-padded with 0.
+    state : dict of np.ndarray
+        The network's weights; ``items.weight`` is (n_items + 1, dim), row 0 the padding.
     """
 
     name = "sasrec"
@@ -119,6 +126,8 @@ class SasRecModel(Recommender):
             for start in range(0, len(chunks), p.batch_size):
                 batch = torch.from_numpy(chunks[order[start : start + p.batch_size]]).to(dev)
                 inputs, targets = batch[:, :-1], batch[:, 1:]
+                # A window's first item has no history to be predicted from: not a target.
+                targets = targets.masked_fill(inputs == 0, 0)
                 hidden = net(inputs)
                 logits = hidden @ net.items.weight[1:].T
                 loss = torch.nn.functional.cross_entropy(

@@ -157,7 +157,8 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
     from pipelines import executors
     from pipelines.definitions import build_definitions
 
-    if args.executor == "in_process":
+    executor = executors.default_executor() if args.executor == "auto" else args.executor
+    if executor == "in_process":
         job = build_definitions(home=home).resolve_job_def(args.job)
         result = job.execute_in_process(
             instance=instance, run_config=run_config, tags=tags, raise_on_error=False
@@ -490,15 +491,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--executor",
-        choices=["multiprocess", "in_process"],
-        default="multiprocess",
-        help="multiprocess (default): independent steps in parallel processes; "
-        "in_process: every step in this process, one after another",
+        choices=["auto", "multiprocess", "in_process"],
+        default="auto",
+        help="multiprocess: independent steps in parallel processes (Dagster's executor); "
+        "in_process: every step in this process, one after another; auto (default): "
+        "multiprocess on 4 or more cores, in_process below",
     )
     run.add_argument(
         "--max-concurrent",
         type=int,
-        help="parallel step processes (default: one per core, at most 4)",
+        help="parallel step processes (default: half the cores, at most 4)",
     )
     run.add_argument(
         "--config",

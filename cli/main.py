@@ -393,11 +393,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from publish.postgres import stop_embedded
+    from publish.postgres import ServerInUse, stop_embedded
 
     cine_home, pg = _resources(_home(args))
     if args.action == "stop":
-        stopped = stop_embedded(cine_home.root / "postgres" / "data")
+        try:
+            stopped = stop_embedded(cine_home.root / "postgres" / "data", force=args.force)
+        except ServerInUse as busy:
+            print(f"cine db stop: {busy}", file=sys.stderr)
+            return 1
         print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
         return 0
     if args.action == "url":
@@ -548,6 +552,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db.add_argument(
         "--show-password", action="store_true", help="url --role: include the role's password"
+    )
+    db.add_argument(
+        "--force",
+        action="store_true",
+        help="stop: stop the server even while other processes (dagster dev, a run) use it",
     )
     db.add_argument("--home")
     db.set_defaults(func=cmd_db)

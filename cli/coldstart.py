@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cli.home import home_from
+from cli.text import terminal_safe
 
 
 def register(subparsers) -> None:
@@ -56,14 +57,13 @@ def cmd_coldstart(args: argparse.Namespace) -> int:
         else:
             out = cold.from_genres(args.genres, args.mood, args.k)
     except UnknownTitles as error:
-        print(f"cine coldstart: {error}", file=sys.stderr)
+        print(f"cine coldstart: {terminal_safe(error)}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(out.to_dicts(), indent=2, ensure_ascii=False))
         return 0
     for row in out.iter_rows(named=True):
-        print(
-            f"{row['rank']:>2}. {row['title']}  score {row['score']:.3f}  [movie {row['item_id']}]"
-        )
-        print(f"    {row['reason']}")
+        title = terminal_safe(row["title"])
+        print(f"{row['rank']:>2}. {title}  score {row['score']:.3f}  [movie {row['item_id']}]")
+        print(f"    {terminal_safe(row['reason'])}")
     return 0

@@ -88,14 +88,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
     from assets.reuse import FULL_REFRESH_TAG
+    from assets.storage import discard_partial_writes
+    from pipelines import runs
     from pipelines.jobs import MAIN_JOB
     from reports.render import write_run_report
     from reports.summary import build_run_summary
 
     instance = _instance(home)
     print(f"cine run: home {Path(home).resolve()}", flush=True)
+    for abandoned in runs.fail_abandoned_runs(instance):
+        print(f"cine run: run {abandoned} was interrupted (its process is gone): marked failed")
+    cine_home, _ = _resources(home)
+    for partial in discard_partial_writes(cine_home):
+        print(f"cine run: mended {partial.name}, left by an interrupted write")
     started = time.perf_counter()
-    tags = {FULL_REFRESH_TAG: "true"} if args.full else {}
+    tags = {**runs.runner_tags(), **({FULL_REFRESH_TAG: "true"} if args.full else {})}
     if args.job == MAIN_JOB:
         blocked = _ingest_gate(home, run_config, instance, started)
         if blocked is not None:
@@ -121,6 +128,7 @@ def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
 def _ingest_gate(home: str, run_config: dict, instance, started: float) -> int | None:
     """Fail fast: read the release and run its checks alone first (seconds); when a blocking
     check fails, report that run and stop (exit 1) before any model trains. None: go on."""
+    from pipelines import runs
     from pipelines.definitions import build_definitions
     from pipelines.jobs import INGEST_JOB
     from reports.render import write_run_report
@@ -129,7 +137,10 @@ def _ingest_gate(home: str, run_config: dict, instance, started: float) -> int |
     job = build_definitions(home=home).resolve_job_def(INGEST_JOB)
     ops = {op: c for op, c in run_config.get("ops", {}).items() if job.has_node_named(op)}
     result = job.execute_in_process(
-        instance=instance, run_config={**run_config, "ops": ops}, raise_on_error=False
+        instance=instance,
+        run_config={**run_config, "ops": ops},
+        tags=runs.runner_tags(),
+        raise_on_error=False,
     )
     if result.success and not _failed_blocking(result):
         return None
@@ -183,8 +194,10 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
 
 def _print_outcome(summary: dict, seconds: float) -> None:
     print(f"\nrun {summary['run_id']} {summary['status'].upper()} in {seconds:.1f}s")
+    from cli.text import terminal_safe
+
     for error in summary["errors"]:
-        print(f"  error in {error['step']}: {error['message']}")
+        print(f"  error in {error['step']}: {terminal_safe(error['message'])}")
     for check in summary["checks"]:
         mark = "ok  " if check["passed"] else "FAIL"
         print(
@@ -211,6 +224,8 @@ def _print_outcome(summary: dict, seconds: float) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from cli.home import HomeBusy, run_lock
+    from pipelines import runs
     from pipelines.jobs import INGEST_JOB, MAIN_JOB
     from reports.summary import build_run_summary, latest_run_id
 
@@ -219,6 +234,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"cine status: no run recorded under {Path(home).resolve()}", file=sys.stderr)
         return 1
     instance = _instance(home)
+    try:
+        with run_lock(Path(home).expanduser().resolve()):
+            # No cine run holds the home: an unfinished run of one is an abandoned run.
+            runs.fail_abandoned_runs(instance)
+    except HomeBusy:
+        pass  # a run is going on; its runs are not abandoned
     # A run stopped by its ingest checks is a run of the ingest job (see _ingest_gate).
     run_id = latest_run_id(instance, MAIN_JOB, INGEST_JOB)
     if run_id is None:
@@ -602,9 +623,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         from cli.errors import explain
+        from cli.text import terminal_safe
 
         code, line = explain(error)
-        print(f"cine {args.command}: {line}", file=sys.stderr)
+        print(f"cine {args.command}: {terminal_safe(line)}", file=sys.stderr)
         return code
 
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from cli.home import home_from
+from cli.text import terminal_safe
 
 
 def register(subparsers) -> None:
@@ -60,7 +61,7 @@ def cmd_vibe(args: argparse.Namespace) -> int:
         results = searcher.search(args.query, k=args.k, where=args.where)
     except Exception as error:  # noqa: BLE001 - a bad --where or an unreadable index
         if args.where and _is_filter_error(error):
-            print(f"cine vibe: --where {args.where!r}: {error}", file=sys.stderr)
+            print(f"cine vibe: --where {args.where!r}: {terminal_safe(error)}", file=sys.stderr)
             return 2
         if args.debug:
             raise
@@ -80,8 +81,9 @@ def cmd_vibe(args: argparse.Namespace) -> int:
         print(f"note: no CLIP weights configured; ranking uses {channels}")
     for rank, r in enumerate(results, start=1):
         year = f" ({r.year})" if r.year else ""
-        print(f"{rank:>2}. {r.title}{year}  score {r.score:.3f}  [movie {r.movie_id}]")
-        print(f"    {r.reason}")
+        title = terminal_safe(r.title)
+        print(f"{rank:>2}. {title}{year}  score {r.score:.3f}  [movie {r.movie_id}]")
+        print(f"    {terminal_safe(r.reason)}")
         for frame in r.best_frames:
             print(f"    frame {frame['timestamp']:.1f}s  {frame['thumbnail']}")
     return 0

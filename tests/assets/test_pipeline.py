@@ -7,15 +7,26 @@ and checks that the gate stops the run while the published version stays readabl
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import dagster as dg
 import polars as pl
 import psycopg2
 import pytest
 
 from cli.main import main
+from ml.tenants.config import SHIPPED_FOLDER
 from pipelines.definitions import build_definitions
+from pipelines.jobs import MAIN_JOB
+from tests.browser import chromium
+from tests.hostile import PAYLOADS, PWNED
 
 K = 20
 
@@ -30,6 +41,60 @@ def status(home: Path, capsys) -> tuple[int, dict]:
     capsys.readouterr()
     code = main(["status", "--home", str(home), "--json"])
     return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(scope="module")
+def sample_release(sample_release: Path, tmp_path_factory) -> Path:
+    """The shared sample with hostile text (tests/hostile.py) in front of the titles of its
+    most-rated movies, which every list and every report shows."""
+    folder = Path(tmp_path_factory.mktemp("ml-hostile"))
+    shutil.copy(sample_release / "ratings.csv", folder / "ratings.csv")
+    movies = pl.read_csv(sample_release / "movies.csv")
+    hostile = hostile_titles(sample_release)
+    movies.with_columns(
+        pl.col("movieId").replace_strict(hostile, default=pl.col("title")).alias("title")
+    ).write_csv(folder / "movies.csv")
+    return folder
+
+
+def hostile_titles(release: Path) -> dict[int, str]:
+    """movie id -> ``<payload> <original title (year)>`` for the most-rated movies."""
+    ratings = pl.read_csv(release / "ratings.csv")
+    movies = dict(pl.read_csv(release / "movies.csv").select("movieId", "title").iter_rows())
+    top = ratings.group_by("movieId").len().sort(["len", "movieId"], descending=[True, False])
+    ids = top["movieId"].head(3 * len(PAYLOADS)).to_list()
+    return {m: f"{PAYLOADS[i % len(PAYLOADS)]} {movies[m]}" for i, m in enumerate(ids)}
+
+
+def hostile_titles_ids(release: Path) -> set[int]:
+    return set(hostile_titles(release))
+
+
+def hostile_inputs(folder: Path, release: Path) -> dict:
+    """Run config pieces: a review file and a tenant folder full of hostile text, with one
+    review that is not UTF-8 (it must be quarantined)."""
+    ids = list(hostile_titles(release))
+    reviews = folder / "reviews.csv"
+    pl.DataFrame(
+        {
+            "movie_id": [str(ids[i % len(ids)]) for i in range(len(PAYLOADS))],
+            "text": [f"A wonderful film, loved it. {p} Truly great." for p in PAYLOADS],
+        }
+    ).write_csv(reviews)
+    with reviews.open("ab") as fh:
+        fh.write(f"{ids[0]},".encode() + b'"broken \xff\xfe bytes, a great film"\n')
+    tenants = folder / "tenants"
+    tenants.mkdir()
+    for shipped in SHIPPED_FOLDER.glob("*.yaml"):
+        (tenants / shipped.name).write_text(shipped.read_text())
+    (tenants / "evil.yaml").write_text(
+        'name: "x\'); DROP TABLE cine.movies; --<b>"\nlist_length: 5\n'
+        f"branding: {{name: {json.dumps(PAYLOADS[0])}, tagline: {json.dumps(PAYLOADS[1])}}}\n"
+    )
+    return {
+        "movie_review_source": {"config": {"path": str(reviews)}},
+        "tenant_profiles": {"config": {"folder": str(tenants)}},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +127,69 @@ def top_rated_release(sample_release: Path, tmp_path_factory) -> Path:
     return folder
 
 
-def fast_config(folder: Path) -> Path:
+def fast_config(folder: Path, extra: dict | None = None) -> Path:
     """Run config with the cheap sentiment model: these tests are about the graph and its
     gate, and the default model fine-tunes MiniLM (tests/unit/sentiment/test_models.py
-    covers it)."""
+    covers it). ``extra``: more op configs."""
     path = folder / "fast.yaml"
-    path.write_text("ops:\n  sentiment_model:\n    config: {model: tfidf_lr}\n")
+    ops = {"sentiment_model": {"config": {"model": "tfidf_lr"}}, **(extra or {})}
+    path.write_text(json.dumps({"ops": ops}))  # JSON is YAML
     return path
+
+
+#: Steps that train a model or decode trailer frames: the run is killed inside one of them.
+LONG_STEPS = {"frames", "sentiment_model", "model_tuning", "als_model", "hybrid_ranker"}
+
+
+def kill_inside_a_long_step(home: Path, args: list[str]) -> tuple[str, str, set[str]]:
+    """Start ``cine <args>`` as its own process group and SIGKILL the whole group once one
+    of LONG_STEPS has run for two seconds: what the OOM killer or a reboot does. Returns
+    the killed run's id, the step it was in and the assets it had materialized."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", *args],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 900
+        instance = None
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "the run ended before it reached a long step"
+            time.sleep(1)
+            if instance is None:
+                if not (home / "dagster" / "dagster.yaml").exists():
+                    continue
+                instance = dg.DagsterInstance.from_config(str(home / "dagster"))
+            records = instance.get_run_records(dg.RunsFilter(job_name=MAIN_JOB), limit=1)
+            if not records:
+                continue
+            run_id = records[0].dagster_run.run_id
+            started = {e.step_key for e in instance.all_logs(run_id, of_type=_STEP_START)}
+            done = {e.step_key for e in instance.all_logs(run_id, of_type=_STEP_DONE)}
+            inside = sorted((started - done) & LONG_STEPS)
+            if not inside:
+                continue
+            time.sleep(2)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            materialized = {
+                e.asset_materialization.asset_key.to_user_string()
+                for e in instance.all_logs(run_id, of_type=_MATERIALIZATION)
+            }
+            done = {e.step_key for e in instance.all_logs(run_id, of_type=_STEP_DONE)}
+            if inside[0] not in done:
+                return run_id, inside[0], materialized
+        raise AssertionError("no long step started within 15 minutes")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+_STEP_START = dg.DagsterEventType.STEP_START
+_STEP_DONE = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+_MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
 
 
 def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
@@ -82,12 +203,35 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
 ) -> None:
     monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
     home = tmp_path / "home"
-    run = ["run", "--home", str(home), "--config", str(fast_config(tmp_path))]
+    hostile = hostile_inputs(tmp_path, sample_release)
+    run = ["run", "--home", str(home), "--config", str(fast_config(tmp_path, hostile))]
 
-    # The first run goes through Dagster's multiprocess executor (the default on 4+ cores);
-    # the others run in-process, the default and the quicker way on 2 cores.
+    # A run killed inside a training step (its whole process group, SIGKILL).
+    killed, step, finished = kill_inside_a_long_step(
+        home, [*run, "--movielens", str(sample_release), "--executor", "multiprocess"]
+    )
+    # The first whole run goes through Dagster's multiprocess executor (the default on 4+
+    # cores); the others run in-process, the default and the quicker way on 2 cores.
     assert main([*run, "--movielens", str(sample_release), "--executor", "multiprocess"]) == 0
     run = [*run, "--executor", "in_process"]
+    # It marked the killed run failed, saying why, redid the step that was cut short and
+    # reused what the killed run had finished; nothing half-written was left to read.
+    instance = dg.DagsterInstance.from_config(str(home / "dagster"))
+    assert instance.get_run_by_id(killed).status == dg.DagsterRunStatus.FAILURE
+    failure = instance.all_logs(killed, of_type=dg.DagsterEventType.RUN_FAILURE)
+    assert "killed or crashed" in failure[-1].dagster_event.message
+    latest = instance.get_run_records(dg.RunsFilter(job_name=MAIN_JOB), limit=1)[0]
+    redone = {
+        e.asset_materialization.asset_key.to_user_string(): e.asset_materialization.metadata
+        for e in instance.all_logs(latest.dagster_run.run_id, of_type=_MATERIALIZATION)
+    }
+    assert step in redone and "reused_from_run" not in redone[step], step
+    reused_from_killed = {
+        a for a, m in redone.items() if getattr(m.get("reused_from_run"), "value", None) == killed
+    }
+    assert reused_from_killed <= finished
+    assert finished & {"user_item_matrix", "movie_facts"} <= reused_from_killed, finished
+    assert not [*home.glob("tables/*.tmp"), *home.glob("models/*.tmp"), *home.glob("models/*.old")]
 
     ratings = pl.read_csv(sample_release / "ratings.csv")
     users = ratings["userId"].n_unique()
@@ -182,6 +326,28 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
     assert (home / "published" / "current").read_text().strip() == "v2"
     history = scalar(pg_url, "SELECT count(DISTINCT run_id) FROM cine.quality_history")
     assert history == 4
+
+    # Hostile text went through the whole run: byte-exact in PostgreSQL, inert in the report
+    # in a real browser, escaped on the terminal; the review that is not UTF-8 quarantined.
+    expected = {
+        m: re.sub(r" \(\d{4}\)$", "", t)
+        for m, t in pl.read_csv(sample_release / "movies.csv").select("movieId", "title").rows()
+        if m in hostile_titles_ids(sample_release)
+    }
+    with psycopg2.connect(pg_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT item_id, title FROM cine.movies WHERE item_id = ANY(%s)", [[*expected]])
+        assert dict(cur.fetchall()) == expected
+    dom = chromium(tmp_path, "--dump-dom", (home / "reports" / "index.html").as_uri()).stdout
+    assert PWNED not in re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+    assert "<script" not in dom.lower() and not re.search(r"<[^>]+\son(error|load)=", dom)
+    assert "&lt;script&gt;document.title=" in dom  # shown, as text
+    assert "x'); DROP TABLE cine.movies; --&lt;b&gt;" in dom  # the hostile tenant, as text
+    quarantined = pl.read_parquet(home / "tables" / "movie_review_quarantine.parquet")
+    assert quarantined["reason"].to_list() == ["not_utf8"], quarantined
+    capsys.readouterr()
+    assert main(["vibe", "escape red back return", "--home", str(home), "--k", "20"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.strip() and all(line.isprintable() for line in shown.splitlines()), shown
 
 
 def test_missing_or_unknown_movielens_source_stops_with_its_name(

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import copy
 import html as htmllib
-import os
 import re
-import shutil
 import struct
-import subprocess
-from pathlib import Path
 
 import jinja2
 import pytest
 
 from reports import render
 from reports.render import percent, render_run_report, thousands, write_run_report
+from tests.browser import chromium
 
 MALICIOUS_TITLE = "<script>alert(1)</script>"
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
 
 
 def published_summary() -> dict:
@@ -304,37 +298,12 @@ def test_write_run_report_refuses_run_ids_that_escape_the_folder(tmp_path):
     assert not any(tmp_path.rglob("*"))
 
 
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required on CI (.ci/run installs it); it is missing")
-        pytest.skip(
-            "chromium is not installed (apt-get install -y chromium); browser check skipped"
-        )
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir(exist_ok=True)
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ]
-    return subprocess.run(
-        [CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True
-    )
-
-
 def test_browser_parses_the_report_and_runs_no_script(tmp_path):
     index = write_run_report(blocked_summary(), tmp_path / "site")
     published = write_run_report(published_summary(), tmp_path / "published")
 
-    blocked_dom = _chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
-    published_dom = _chromium(tmp_path, "--dump-dom", published.as_uri()).stdout
+    blocked_dom = chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
+    published_dom = chromium(tmp_path, "--dump-dom", published.as_uri()).stdout
 
     assert 'id="checks-table"' in blocked_dom and "ratings_quarantine_share" in blocked_dom
     assert "<svg" in published_dom and "<rect" in published_dom
@@ -347,7 +316,7 @@ def test_browser_screenshot_is_a_real_page(tmp_path):
     index = write_run_report(published_summary(), tmp_path / "site")
     png = tmp_path / "report.png"
 
-    _chromium(tmp_path, f"--screenshot={png}", "--window-size=1280,2400", index.as_uri())
+    chromium(tmp_path, f"--screenshot={png}", "--window-size=1280,2400", index.as_uri())
 
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,7 +8,7 @@ from quality import drift
 from reports.render import render_run_report, write_run_report
 from reports.sections.drift import drift_section
 from reports.sparkline import sparkline
-from tests.unit.reports.test_render import _chromium
+from tests.browser import chromium
 
 
 def test_sparkline_scales_numbers_and_marks_failures() -> None:
@@ -73,7 +73,7 @@ def test_report_shows_trends_and_drift_without_external_requests() -> None:
 
 def test_browser_draws_the_trend_line_and_the_drift_gauges(tmp_path) -> None:
     page = write_run_report(_blocked_by_drift_summary(), tmp_path / "site")
-    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     assert '<svg class="sparkline"' in dom and "<polyline" in dom
     assert dom.count('<svg class="gauge"') == _drift_table().height
     assert "Drift against the published run" in dom

@@ -582,9 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--home")
     db.set_defaults(func=cmd_db)
 
-    from cli import coldstart, sentiment, vibe
+    from cli import coldstart, sentiment, trailers, vibe
 
     vibe.register(sub)
+    trailers.register(sub)
     coldstart.register(sub)
     sentiment.register(sub)
     _add_debug(parser)

@@ -54,6 +54,42 @@ class Extraction:
     height: int
 
 
+class NotAVideo(ValueError):
+    """A file no video frame can be decoded from; the message says why."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration: float | None
+    width: int
+    height: int
+    codec: str
+
+
+def probe_video(source: str | Path) -> VideoInfo:
+    """Open ``source`` and decode its first video frame: what makes a file a usable trailer.
+
+    Raises :class:`NotAVideo` with the reason (FFmpeg's error, no video stream, no frame).
+    """
+    import av
+
+    try:
+        with av.open(str(source)) as container:
+            if not container.streams.video:
+                raise NotAVideo("it has no video stream")
+            stream = container.streams.video[0]
+            frame = next(iter(container.decode(stream)), None)
+            if frame is None:
+                raise NotAVideo("no frame could be decoded")
+            try:
+                duration = _duration(container, stream)
+            except ValueError:
+                duration = None
+            return VideoInfo(duration, frame.width, frame.height, stream.codec_context.name)
+    except av.FFmpegError as error:
+        raise NotAVideo(f"FFmpeg cannot read it ({error})") from error
+
+
 def extract_frames(
     source: str | Path,
     *,

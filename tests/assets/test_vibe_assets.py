@@ -247,3 +247,16 @@ def test_a_corrupt_published_index_is_one_line_and_exit_1(run, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "cannot be read" in err.strip().splitlines()[-1] and "cine run" in err
+
+
+def test_trailers_list_shows_what_the_run_made_of_each_file(run, capsys) -> None:
+    from cli.main import main
+
+    _, home, _ = run
+    capsys.readouterr()
+    assert main(["trailers", "list", "--home", str(home.root)]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    broken = [line for line in shown if "2_broken.mp4" in line]
+    assert len(broken) == 1 and "not usable:" in broken[0], shown
+    clip = [line for line in shown if "81564_clip.avi" in line]
+    assert len(clip) == 1 and clip[0].rstrip().endswith("frames"), shown

@@ -2,6 +2,7 @@
 vibe index, and what apps read from the frames (visual neighbours, frame styles)."""
 
 import shutil
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -135,7 +136,9 @@ def trailers(
     group_name=GROUP,
     code_version=CODE,
 )
-def frames(home: CineHome, config: FramesConfig, trailers: pl.DataFrame):
+def frames(
+    context: dg.AssetExecutionContext, home: CineHome, config: FramesConfig, trailers: pl.DataFrame
+):
     """Uniform and scene-change frames of every trailer; a bad file is logged, not fatal.
 
     A trailer whose file content (sha256) and settings are those of the last extraction is
@@ -145,20 +148,29 @@ def frames(home: CineHome, config: FramesConfig, trailers: pl.DataFrame):
     settings = f"uniform={config.frames_per_trailer},scenes={config.max_scene_frames}"
     before = {n: storage.load(home, n) if storage.stored_path(home, n) else None for n in OUTS}
     matched = trailers.filter(pl.col("movie_id").is_not_null())
-    for movie_id, source, print_ in matched.select("movie_id", "source", "fingerprint").rows():
+    todo = matched.select("movie_id", "source", "fingerprint").rows()
+    for done, (movie_id, source, print_) in enumerate(todo, start=1):
         kept = reusable_frames(*before.values(), movie_id, print_, settings)
         if kept is not None:
             rows.extend(kept[0].rows())
             log.append({**kept[1], "source": source})
             reused += 1
             continue
+        started = time.perf_counter()
         try:
             got = extract_frames(
                 source, n_uniform=config.frames_per_trailer, max_scenes=config.max_scene_frames
             )
         except Exception as error:  # noqa: BLE001 - any decoder failure is recorded per file
             log.append(_log_row(movie_id, source, 0, None, f"{type(error).__name__}: {error}"))
+            context.log.warning(f"trailer {done}/{len(todo)} {Path(source).name}: {error}")
             continue
+        seconds = time.perf_counter() - started
+        context.log.info(
+            f"trailer {done}/{len(todo)} {Path(source).name}: {got.decoded} frames decoded in "
+            f"{seconds:.1f}s ({got.decoded / max(seconds, 1e-9):.0f} frames/s), "
+            f"{len(got.frames)} kept; {reused} reused so far"
+        )
         for f in got.frames:
             frame_id = f"{movie_id}_{f.index:06d}"
             path = save_thumbnail(f.rgb, thumbs / str(movie_id) / f"{frame_id}.jpg")

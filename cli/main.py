@@ -165,15 +165,18 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
 
     import dagster as dg
 
+    from cli.progress import RunProgress
     from pipelines import executors
     from pipelines.definitions import build_definitions
 
     executor = executors.default_executor() if args.executor == "auto" else args.executor
+    job = build_definitions(home=home).resolve_job_def(args.job)
+    progress = RunProgress(instance, len(job.graph.nodes), sys.stderr)
     if executor == "in_process":
-        job = build_definitions(home=home).resolve_job_def(args.job)
-        result = job.execute_in_process(
-            instance=instance, run_config=run_config, tags=tags, raise_on_error=False
-        )
+        with progress:
+            result = job.execute_in_process(
+                instance=instance, run_config=run_config, tags=tags, raise_on_error=False
+            )
         return result.run_id, result.success
     concurrency = args.max_concurrent or executors.default_concurrency()
     os.environ.update(executors.thread_environment(concurrency))
@@ -186,9 +189,12 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
         "pipelines.definitions", "job_for", reconstructable_args=(str(home), args.job)
     )
     config = {**run_config, "execution": executors.multiprocess_run_config(concurrency)}
-    with dg.execute_job(
-        job, instance=instance, run_config=config, tags=tags, raise_on_error=False
-    ) as result:
+    with (
+        progress,
+        dg.execute_job(
+            job, instance=instance, run_config=config, tags=tags, raise_on_error=False
+        ) as result,
+    ):
         return result.run_id, result.success
 
 

@@ -15,9 +15,23 @@ import dagster as dg
 _FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
 
 
-class _OneLineErrors(logging.Formatter):
+class _OnTerminal(logging.Formatter):
+    """On a terminal, each line first clears ``cine run``'s progress line (cli/progress.py)."""
+
+    def __init__(self, fmt: str, *, terminal: bool):
+        super().__init__(fmt)
+        self.prefix = "\r\x1b[K" if terminal else ""
+
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        return self.prefix + self.text(record)
+
+    def text(self, record: logging.LogRecord) -> str:
+        return super().format(record)
+
+
+class _OneLineErrors(_OnTerminal):
+    def text(self, record: logging.LogRecord) -> str:
+        text = super().text(record)
         if "Stack Trace:" not in text:
             return text
         head = text.split("Stack Trace:")[0].rstrip()
@@ -41,7 +55,7 @@ def cine_console(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger.propagate = False
     logger.setLevel(config["log_level"].upper())
     handler = logging.StreamHandler(sys.stderr)
-    formatter = logging.Formatter if config["full_errors"] else _OneLineErrors
-    handler.setFormatter(formatter(_FORMAT))
+    formatter = _OnTerminal if config["full_errors"] else _OneLineErrors
+    handler.setFormatter(formatter(_FORMAT, terminal=sys.stderr.isatty()))
     logger.addHandler(handler)
     return logger

@@ -169,6 +169,9 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
     from pipelines import executors
     from pipelines.definitions import build_definitions
 
+    if os.environ.pop(executors.EXECUTOR_ENV, None):
+        # CINE_EXECUTOR (k8s, celery) is for the runs Dagster launches; this one runs here.
+        print(f"cine run: {executors.EXECUTOR_ENV} ignored; --executor decides here", flush=True)
     executor = executors.default_executor() if args.executor == "auto" else args.executor
     job = build_definitions(home=home).resolve_job_def(args.job)
     progress = RunProgress(instance, len(job.graph.nodes), sys.stderr)

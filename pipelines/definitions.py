@@ -16,6 +16,7 @@ from assets.resources import (
     PostgresResource,
     TmdbResource,
 )
+from pipelines import executors
 from pipelines.io_managers import CineIOManager
 from pipelines.jobs import JOBS
 from pipelines.loggers import cine_console
@@ -68,6 +69,7 @@ def build_definitions(home: str | None = None, postgres_url: str | None = None) 
         sensors=build_sensors(),
         resources=build_resources(home=home, postgres_url=postgres_url),
         loggers={"console": cine_console},
+        executor=executors.from_env(),
     )
 
 

@@ -4,7 +4,8 @@ Steps that do not depend on each other run in parallel processes; each process g
 share of the cores for BLAS/OpenMP/torch threads, so two processes on two cores never run
 four busy threads. Step processes are forked from a forkserver that has already imported
 the definitions and torch, so a step starts in about a second instead of re-importing the
-stack. Production uses Dagster's own k8s or celery executors instead (docs/deployment.md).
+stack. Production uses Dagster's own k8s or celery executors instead (docs/deployment.md):
+``CINE_EXECUTOR=k8s`` or ``celery`` makes it the executor of every job (:func:`from_env`).
 """
 
 from __future__ import annotations
@@ -66,3 +67,35 @@ def thread_environment(max_concurrent: int, available: int | None = None) -> dic
     """
     threads = str(threads_per_step(max_concurrent, available))
     return {name: os.environ.get(name, threads) for name in THREAD_VARIABLES}
+
+
+#: Chooses the executor of every job in the definitions (``dagster dev``, the daemon).
+EXECUTOR_ENV = "CINE_EXECUTOR"
+#: Value of EXECUTOR_ENV -> (module, executor definition); the k8s and celery ones come with
+#: the ``production`` extra (``pip install -e '.[production]'``).
+EXECUTORS = {
+    "multiprocess": ("dagster", "multiprocess_executor"),
+    "in_process": ("dagster", "in_process_executor"),
+    "k8s": ("dagster_k8s", "k8s_job_executor"),
+    "celery": ("dagster_celery", "celery_executor"),
+}
+
+
+def from_env(environ: dict | None = None):
+    """The executor definition ``CINE_EXECUTOR`` names; None (Dagster's default, the
+    multiprocess executor) when it is unset. A name that is not one, or whose package is
+    not installed, is a ValueError naming the variable and the fix."""
+    import importlib
+
+    name = (environ if environ is not None else os.environ).get(EXECUTOR_ENV, "").strip()
+    if not name:
+        return None
+    if name not in EXECUTORS:
+        raise ValueError(f"{EXECUTOR_ENV}={name!r}: use one of {', '.join(EXECUTORS)}")
+    module, attribute = EXECUTORS[name]
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ImportError as error:
+        raise ValueError(
+            f"{EXECUTOR_ENV}={name}: {module} is not installed; pip install -e '.[production]'"
+        ) from error

@@ -35,11 +35,14 @@ def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[di
     materialized: dict[str, dict[str, Any]] = {}
     checks: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    run_failure = None
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None:
             continue
-        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+        if event.event_type == dg.DagsterEventType.RUN_FAILURE:
+            run_failure = event.message
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             message = error.message.strip() if error else "unknown error"
             if error and error.cause:
@@ -66,6 +69,10 @@ def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[di
                     "metadata": meta,
                 }
             )
+    if run_failure and not errors:
+        # A run that failed outside every step: its process was killed (pipelines/runs.py),
+        # or it could not start.
+        errors.append({"step": "run", "message": run_failure})
     return materialized, checks, errors
 
 

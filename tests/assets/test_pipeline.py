@@ -158,7 +158,10 @@ def kill_inside_a_long_step(home: Path, args: list[str]) -> tuple[str, str, set[
             assert process.poll() is None, "the run ended before it reached a long step"
             time.sleep(1)
             if instance is None:
-                if not (home / "dagster" / "dagster.yaml").exists():
+                # Opened only once the ingest gate's run wrote its tables: by then the run
+                # process has created the instance's SQLite schema, which opening it here
+                # at the same time would race to create too.
+                if not (home / "tables" / "ratings.parquet").exists():
                     continue
                 instance = dg.DagsterInstance.from_config(str(home / "dagster"))
             records = instance.get_run_records(dg.RunsFilter(job_name=MAIN_JOB), limit=1)

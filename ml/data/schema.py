@@ -15,6 +15,12 @@ RATING_OFF_SCALE = "rating_off_scale"
 UNKNOWN_MOVIE = "unknown_movie"
 DUPLICATE = "duplicate"
 MISSING_VALUE = "missing_value"
+#: A user or movie id of zero or below: every release numbers them from 1.
+ID_NOT_POSITIVE = "id_not_positive"
+#: A rating time outside the period the release's README says its ratings were made in.
+TIMESTAMP_IMPLAUSIBLE = "timestamp_implausible"
+#: A movie with a genre the release's README does not list.
+UNKNOWN_GENRE = "unknown_genre"
 
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String(),

@@ -176,14 +176,20 @@ def rating_sessions(
     missing = timestamps.is_null().to_numpy()
     seconds = timestamps.cast(pl.Int64).fill_null(0).to_numpy()
     seconds = np.where(missing, -1 - np.arange(len(seconds)), seconds)
-    keys = np.stack([np.asarray(rows, dtype=np.int64), seconds])
-    unique, session = np.unique(keys, axis=1, return_inverse=True)
-    session = session.ravel()
+    rows = np.asarray(rows, dtype=np.int64)
+    # Sessions numbered in (user, second) order. One lexsort of two 1-D keys: np.unique over
+    # the stacked pairs (axis=1) sorts a structured view and cost 12x the CSR build at 25M.
+    order = np.lexsort((seconds, rows))
+    user, second = rows[order], seconds[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (user[1:] != user[:-1]) | (second[1:] != second[:-1])
+    session = np.empty(len(order), dtype=np.int64)
+    session[order] = np.cumsum(starts) - 1
     out = sp.csr_matrix(
-        (values, (session, cols)), shape=(unique.shape[1], n_items), dtype=np.float32
+        (values, (session, cols)), shape=(int(starts.sum()), n_items), dtype=np.float32
     )
     out.sort_indices()
-    return out, unique[0].astype(np.int64)
+    return out, user[starts]
 
 
 def confidence(matrix: sp.csr_matrix, *, alpha: float, scheme: str = "linear") -> sp.csr_matrix:

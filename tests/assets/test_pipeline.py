@@ -108,10 +108,12 @@ def corrupted_release(sample_release: Path, tmp_path_factory) -> Path:
     bad = [
         "not,a,number,row",
         f"{first[0]},{first[1]},{first[2]},{first[3]}",  # duplicate (user, movie, timestamp)
-        f"{first[0]},999999999,4.0,1",  # unknown movie
-        f"{first[0]},{first[1]},,2",  # missing rating
+        f"{first[0]},999999999,4.0,{first[3]}",  # unknown movie
+        f"{first[0]},{first[1]},,{first[3] + 1}",  # missing rating
+        f"{first[0]},{first[1]},4.0,0",  # a 1970 timestamp: implausible
+        f"0,{first[1]},4.0,{first[3]}",  # user 0: ids start at 1
     ]
-    bad += [f"{first[0]},{first[1]},9.5,{3 + i}" for i in range(ratings.height // 50)]
+    bad += [f"{first[0]},{first[1]},9.5,{first[3] + 2 + i}" for i in range(ratings.height // 50)]
     with open(folder / "ratings.csv", "a") as fh:
         fh.write("\n".join(bad) + "\n")
     return folder
@@ -288,6 +290,8 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
         "unknown_movie",
         "missing_value",
         "rating_out_of_range",
+        "timestamp_implausible",
+        "id_not_positive",
     }
     # The gate held: the version published by the first run is still what readers see.
     assert second["published_version"]["version"] == 1

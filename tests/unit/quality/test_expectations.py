@@ -90,3 +90,83 @@ def test_combine_passes_only_when_every_part_passes() -> None:
     assert not r.passed and r.value == 2 and r.threshold == "0 of anything"
     assert r.details == {"a": 0, "b": 2, "c": None}
     assert combine({"a": CheckResult(True, 0, 0)}, 0).passed
+
+
+def _big(n: int = 1_000) -> pl.DataFrame:
+    """Sorted ratings, larger than the GX view of the tests below (``GX_ROWS`` = 50)."""
+    return pl.DataFrame(
+        {
+            "user_id": [u // 10 for u in range(n)],
+            "item_id": [u % 10 for u in range(n)],
+            "rating": [4.0] * n,
+            "timestamp": list(range(n)),
+        }
+    )
+
+
+def test_small_frames_go_to_great_expectations_whole() -> None:
+    r = ex.values_between(RATINGS, "rating", 0.5, 5.0)
+    assert r.details["gx"] == {
+        "rows": 3, "of": 3, "sampled": False, "success": True, "unexpected": [0],
+    }  # fmt: skip
+    bad = ex.values_between(RATINGS.with_columns(pl.lit(7.0).alias("rating")), "rating", 0, 5)
+    assert bad.details["gx"]["unexpected"] == [3] and not bad.details["gx"]["success"]
+    # One GX data source serves every validation; nothing of one frame's carries over.
+    assert ex.values_between(RATINGS, "rating", 0, 5).details["gx"]["unexpected"] == [0]
+
+
+def test_large_frames_count_every_row_and_show_gx_a_sample_with_every_bad_row(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(ex, "GX_ROWS", 50)
+    frame = _big().with_columns(
+        pl.when(pl.col("timestamp").is_in([3, 500, 998]))
+        .then(9.0)
+        .otherwise(pl.col("rating"))
+        .alias("rating")
+    )
+    r = ex.values_between(frame, "rating", 0.5, 5.0)
+    assert not r.passed and r.value == 3 and r.details["element_count"] == 1_000
+    gx = r.details["gx"]
+    assert gx["sampled"] and gx["of"] == 1_000 and gx["flagged"] == 3
+    assert 50 <= gx["rows"] <= 53 and gx["unexpected"] == [3] and not gx["success"]
+    assert r.details["examples"] == ["9.0", "9.0", "9.0"]
+    good = ex.values_between(_big(), "rating", 0.5, 5.0)
+    assert good.passed and good.details["gx"]["rows"] == 50
+    # The same frame gives the same sample.
+    assert ex.gx_view(frame)[0].equals(ex.gx_view(frame)[0])
+
+
+def test_nan_is_outside_any_range_and_nulls_are_counted_apart(monkeypatch) -> None:
+    monkeypatch.setattr(ex, "GX_ROWS", 50)
+    frame = _big().with_columns(
+        pl.when(pl.col("timestamp") == 7).then(float("nan")).otherwise("rating").alias("rating"),
+        pl.when(pl.col("timestamp") == 8).then(None).otherwise("user_id").alias("user_id"),
+    )
+    r = ex.values_between(frame, "rating", 0.5, 5.0)
+    assert not r.passed and r.value == 1
+    nulls = ex.no_nulls(frame, list(ex.RATINGS_COLUMNS))
+    assert not nulls.passed and nulls.value == 1 and nulls.details["nulls"]["user_id"] == 1
+    assert nulls.details["gx"]["unexpected"] == [1, 0, 0, 0]
+
+
+def test_duplicates_sorted_or_not_count_every_row_of_a_group(monkeypatch) -> None:
+    monkeypatch.setattr(ex, "GX_ROWS", 50)
+    keys = ["user_id", "item_id", "timestamp"]
+    frame = _big()
+    assert ex.unique(frame, keys).passed
+    repeated = pl.concat([frame, frame.slice(400, 2)]).sort(keys)
+    r = ex.unique(repeated, keys)
+    assert not r.passed and r.value == 4 and r.details["gx"]["unexpected"] == [4]
+    shuffled = repeated.sample(fraction=1.0, shuffle=True, seed=1)
+    assert ex.unique(shuffled, keys).value == 4
+    assert ex.unique(frame, ["item_id"]).value == 1_000
+
+
+def test_references_are_checked_by_gx_on_each_distinct_key() -> None:
+    frame = _big()
+    movies = pl.Series("item_id", list(range(9)))
+    r = ex.references(frame, "item_id", movies)
+    assert not r.passed and r.value == 100 and r.details["examples"][0] == "9"
+    assert r.details["gx"]["rows"] == 10 and r.details["gx"]["unexpected"] == [1]
+    assert ex.references(frame, "item_id", pl.Series(list(range(20)))).passed

@@ -8,11 +8,11 @@ from pydantic import Field
 from assets.resources import CineHome
 from assets.reuse import previous_output, source_version
 from ml.content.embeddings import ContentEmbeddings, decay_matrix, user_profiles
-from ml.hybrid.ablation import run_ablation
+from ml.hybrid.ablation import SINGLE_MODELS, run_ablation
 from ml.hybrid.explain import explain, with_review_clause
 from ml.hybrid.personas import build_personas
 from ml.hybrid.ranking import (
-    FEATURES,
+    FEATURE_MODELS,
     HybridParams,
     HybridRanker,
     ItemSide,
@@ -34,7 +34,21 @@ class HybridConfig(dg.Config):
     n_cf: int = Field(default=100, description="Candidates from the CF model per user.")
     n_content: int = Field(default=50, description="Candidates by content similarity.")
     n_popular: int = Field(default=30, description="Candidates by popularity.")
-    seed: int = Field(default=42, description="Seed of the validation split and the models.")
+    extra_models: list[str] = Field(
+        default=list(HybridParams.extra_models),
+        description="CF models whose scores are features and whose top items are candidates; "
+        f"available: {', '.join(FEATURE_MODELS)} (sasrec, lightgcn, neumf take minutes on CPU).",
+    )
+    n_extra: int = Field(default=HybridParams.n_extra, description="Candidates per extra model.")
+    protocol: str | None = Field(
+        default=None,
+        description="Validation protocol, stratified or temporal; None: model_selection's "
+        "protocol (stratified when it names none).",
+    )
+    min_margin: float = Field(
+        default=0.0, description="NDCG@10 the hybrid must gain on validation to be published."
+    )
+    seed: int = Field(default=42, description="Seed of the validation splits and the models.")
 
 
 class HybridListConfig(dg.Config):
@@ -55,7 +69,13 @@ class PersonaConfig(dg.Config):
 
 class AblationConfig(dg.Config):
     mmr_lambda: float = Field(default=0.7, description="λ of the MMR variant.")
-    tuning_budget: float = Field(default=60.0, description="Seconds to pick the best single.")
+    protocols: list[str] = Field(
+        default=["stratified", "temporal"], description="Split protocols, each its own table."
+    )
+    models: list[str] = Field(
+        default=list(SINGLE_MODELS),
+        description="Single models (first configurations) the best single is chosen from.",
+    )
 
 
 @dg.asset(group_name=GROUP, code_version=CODE)
@@ -69,10 +89,18 @@ def hybrid_ranker(
     config: HybridConfig,
     home: CineHome,
 ) -> dg.Output[HybridRanker]:
-    """Re-ranker weights over CF, content, popularity, recency, learned on a validation split."""
+    """Re-ranker learned on a validation split, gated against the single model on another."""
     if (reused := previous_output(context, home)) is not None:
         return reused
-    params = HybridParams(config.n_cf, config.n_content, config.n_popular, config.half_life_days)
+    params = HybridParams(
+        config.n_cf,
+        config.n_content,
+        config.n_popular,
+        config.half_life_days,
+        extra_models=tuple(config.extra_models),
+        n_extra=config.n_extra,
+        min_margin=config.min_margin,
+    )
     ranker = fit_hybrid(
         ratings,
         model_selection["model"],
@@ -82,14 +110,19 @@ def hybrid_ranker(
         sentiment=movie_sentiment,
         params=params,
         seed=config.seed,
+        protocol=config.protocol or model_selection.get("protocol") or "stratified",
     )
-    context.log.info(f"hybrid weights {ranker.weights()}")
+    v = ranker.validation
+    context.log.info(f"hybrid gate: {v['decision']}; weights {ranker.weights()}")
     return dg.Output(
         ranker,
         metadata={
             "base_model": ranker.base_model,
+            "published": ranker.source,
+            "decision": v["decision"],
+            "margin_ndcg@10": v["margin_ndcg@10"],
             "weights": dg.MetadataValue.json(ranker.weights()),
-            **{f"validation_{k}": v for k, v in ranker.validation.items()},
+            **{f"validation_{k}": x for k, x in v.items() if isinstance(x, (int, float, str))},
         },
     )
 
@@ -107,7 +140,7 @@ def hybrid_recommendations(
     config: HybridListConfig,
     home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
-    """Final top-N per user (hybrid + MMR), each with a structured reason and a true sentence."""
+    """Final top-N per user (the gate's winner + MMR), each with a reason and a true sentence."""
     if (reused := previous_output(context, home)) is not None:
         return reused
     side = ItemSide.build(user_item_matrix, content_embeddings, movie_metadata, movie_sentiment)
@@ -135,16 +168,19 @@ def hybrid_recommendations(
         item_ids=user_item_matrix.item_ids,
         liked_threshold=config.liked_threshold,
     )
-    recs = with_review_clause(
-        recs, movie_sentiment, sentiment_weight=hybrid_ranker.weights().get("sentiment", 0.0)
-    )
+    sentiment_weight = hybrid_ranker.served_weights().get("sentiment", 0.0)
+    recs = with_review_clause(recs, movie_sentiment, sentiment_weight=sentiment_weight)
+    source = hybrid_ranker.source
+    recs = recs.with_columns(pl.lit(source).alias("source"))
     return dg.Output(
         recs,
         metadata={
             "dagster/row_count": recs.height,
             "users": recs["user_id"].n_unique(),
+            "source": source,
+            "decision": hybrid_ranker.validation.get("decision", ""),
             "mmr_lambda": config.mmr_lambda,
-            "features": dg.MetadataValue.json(list(FEATURES)),
+            "features": dg.MetadataValue.json(list(hybrid_ranker.features)),
             "preview": dg.MetadataValue.md(
                 recs.head(10)
                 .select("user_id", "rank", "item_id", "reason")
@@ -252,24 +288,34 @@ def ranking_ablation(
     config: AblationConfig,
     home: CineHome,
 ) -> dg.Output[pl.DataFrame]:
-    """ALS vs best single model vs hybrid vs hybrid + MMR on a held-out split."""
+    """Single models vs a blend vs hybrid vs hybrid + MMR vs the gate, per split protocol."""
     if (reused := previous_output(context, home)) is not None:
         return reused
-    table, info = run_ablation(
-        ratings,
-        content_embeddings,
-        movies,
-        tuning_budget=config.tuning_budget,
-        mmr_lambda=config.mmr_lambda,
-    )
+    tables, summary = [], {}
+    for protocol in config.protocols:
+        table, info = run_ablation(
+            ratings,
+            content_embeddings,
+            movies,
+            protocol=protocol,
+            single_models=tuple(config.models),
+            mmr_lambda=config.mmr_lambda,
+        )
+        tables.append(table)
+        summary[protocol] = {
+            "best_single": info["best_single"],
+            "published": info["published"],
+            "validation_margin": info["validation"]["margin_ndcg@10"],
+            "test_margin": info["test_margin"],
+        }
+    table = pl.concat(tables)
     return dg.Output(
         table,
         metadata={
             "dagster/row_count": table.height,
-            "best_single": info["best_single"],
-            "weights": dg.MetadataValue.json(info["weights"]),
+            "gate": dg.MetadataValue.json(summary),
             "table": dg.MetadataValue.md(
-                table.to_pandas().to_markdown(index=False, floatfmt=".4f")
+                table.drop("params").to_pandas().to_markdown(index=False, floatfmt=".4f")
             ),
         },
     )

@@ -37,6 +37,7 @@ PUBLISHED_COLUMNS = {
         "shared_cast",
         "shared_genres",
         "reason",
+        "source",
     ],
     "content_similarity": ["item_id", "rank", "neighbour_id", "similarity", "content_version"],
     "user_personas": ["user_id", "persona_id", "persona", "description"],
@@ -183,6 +184,10 @@ def published_version(
     # movie-linked reviews are configured, and published empty rather than stale.
     tables["movie_sentiment"] = movie_sentiment
     metrics = {"model": recommender_model.name, **recommender_model.metrics}
+    # Whose lists hybrid_recommendations holds (its source column): the re-ranker's, or the
+    # single model's when the hybrid did not beat it on validation (assets/hybrid.py).
+    if "source" in hybrid_recommendations.columns and hybrid_recommendations.height:
+        metrics["hybrid_recommendations_source"] = hybrid_recommendations["source"][0]
     # The LanceDB table versions served with this Postgres version.
     metrics["lancedb_table_versions"] = vibe_index.get("table_versions", {})
     # Checks pass under force_publish (their metadata says forced); the record says so too.

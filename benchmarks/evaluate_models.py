@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ import polars as pl
 
 from ml.data.datasets import load_dataset
 from ml.recsys.evaluation import (
+    CANDIDATES,
     SEARCH_SPACES,
     SELECTED_DEFAULT,
     Split,
@@ -229,58 +231,153 @@ def markdown_tuning(tuned: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-ZOO_HEADING = "## Sequence, graph and neural models on ML-100K"
 ZOO_MODELS = ["ease", "ease_sessions", "sasrec", "lightgcn", "neumf"]
+DATASET_LABELS = {"ml-100k": "ML-100K"}
 
 
-def zoo_section(cache: Path, models: list[str], command: str) -> list[str]:
-    """NDCG@10, HR@10 and training time of ``models`` on ML-100K, both protocols, each at the
-    first configuration of its search space, with the ratio to EASE's on the same split."""
-    data = load_dataset("ml-100k", cache=cache)
+def zoo_heading(dataset: str) -> str:
+    return f"## Sequence, graph and neural models on {DATASET_LABELS.get(dataset, dataset)}"
+
+
+def model_spec(spec: str) -> tuple[str, str, dict]:
+    """``name`` (the first configuration of its search space) or ``name=JSON`` (those
+    parameters): ``(label, name, params)``."""
+    name, _, given = spec.partition("=")
+    if not given:
+        return name, name, dict(SEARCH_SPACES[name][0])
+    params = json.loads(given)
+    return f"{name} `{json.dumps(params, sort_keys=True)}`", name, params
+
+
+def zoo_section(
+    cache: Path,
+    models: list[str],
+    command: str,
+    *,
+    dataset: str = "ml-100k",
+    protocols: tuple[str, ...] = ("stratified", "temporal"),
+) -> list[str]:
+    """NDCG@10, HR@10 and training time of ``models`` (``model_spec`` strings) on ``dataset``,
+    per protocol, with the ratio to EASE's (the ``ease`` row) on the same split."""
+    data = load_dataset(dataset, cache=cache)
+    specs = [model_spec(m) for m in models]
     lines = [
-        ZOO_HEADING,
+        zoo_heading(dataset),
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d} by `{command}` on {machine()}, "
         f"{device_note()}. Full-catalogue ranking, k = 10, seed 42; stratified = per-user "
         "random 75/25, temporal = each user's last rating. The torch models stop early on a "
         "validation carve of the training part (SASRec: each user's last training item; "
         "LightGCN and NeuMF: one random item per user); `epochs` is the best validation "
-        "epoch. `train_s` is wall time, on a machine shared with other jobs.",
+        "epoch. A model without parameters is at the first configuration of its search space. "
+        "`train_s` is wall time, on a machine shared with other jobs.",
         "",
         "| protocol | model | ndcg@10 | hr@10 | ndcg / EASE | hr / EASE | coverage | train_s "
         "| epochs |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for protocol in ("stratified", "temporal"):
+    for protocol in protocols:
         split = make_split(data.ratings, protocol, seed=42, movies=data.movies)
         rows = {}
-        for name in models:
-            rows[name] = evaluate_model(name, SEARCH_SPACES[name][0], split)
-            r = rows[name]
+        for label, name, params in specs:
+            rows[label] = r = evaluate_model(name, params, split)
             print(
-                f"{protocol} {name}: NDCG@10 {r['ndcg@10']:.4f} HR@10 {r['hit_rate@10']:.4f} "
-                f"({r['train_s']:.0f}s)",
+                f"{dataset} {protocol} {label}: NDCG@10 {r['ndcg@10']:.4f} "
+                f"HR@10 {r['hit_rate@10']:.4f} ({r['train_s']:.0f}s)",
                 flush=True,
             )
         base = rows.get("ease")
-        for name, r in rows.items():
+        for label, r in rows.items():
             ndcg, hr = (r[m] / base[m] if base else None for m in ("ndcg@10", "hit_rate@10"))
             ratio = f"{ndcg:.2f} | {hr:.2f}" if base else "- | -"
             epochs = r.get("best_epoch")
             lines.append(
-                f"| {protocol} | {name} | {r['ndcg@10']:.4f} | {r['hit_rate@10']:.4f} | {ratio} "
-                f"| {r['coverage']:.4f} | {r['train_s']:.1f} | "
+                f"| {protocol} | {label} | {r['ndcg@10']:.4f} | {r['hit_rate@10']:.4f} | "
+                f"{ratio} | {r['coverage']:.4f} | {r['train_s']:.1f} | "
                 f"{'-' if epochs is None else epochs + 1} |"
             )
     lines.append("")
-    lines += [f"- `{n}`: {MODELS[n].summary()}" for n in models]
+    lines += [f"- `{n}`: {MODELS[n].summary()}" for n in dict.fromkeys(s[1] for s in specs)]
     lines += [
         "",
-        "The torch models have search spaces in `SEARCH_SPACES` but are not in the pipeline's "
-        "default tuning list (`assets/models.py`, `TuningConfig.models`): on CPU they take "
-        "minutes each, beyond the nightly budget. Add them to the tuning job's config to let "
-        "the selection consider them.",
+        "The pipeline's tuning searches SASRec when it validates on the temporal protocol "
+        "(`TuningConfig.protocol: temporal`; the candidates per protocol are "
+        "`ml.recsys.evaluation.CANDIDATES`); LightGCN and NeuMF, never best here, are not "
+        "default candidates. On CPU SASRec needs minutes: the tuning budget is hard, so a "
+        "budget too small for it stops its epochs early or skips it, and the table says so.",
     ]
+    return lines
+
+
+SELECTION_HEADING = "## The pipeline's selection per protocol"
+
+
+def selection_section(cache: Path, dataset: str, budgets: list[float], command: str) -> list[str]:
+    """What ``model_tuning`` + ``model_selection`` pick on each protocol within each budget
+    (``tune`` on the training part only, with the protocol's default candidates), and how the
+    pick does on the test part next to EASE's."""
+    data = load_dataset(dataset, cache=cache)
+    lines = [
+        SELECTION_HEADING,
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} by `{command}` on {machine()}, "
+        f"{device_note()}, on {DATASET_LABELS.get(dataset, dataset)}. For each protocol the "
+        "test part is set aside; `tune` (as the `model_tuning` asset calls it: `protocol` "
+        "set, the protocol's default candidates `CANDIDATES`, 5,000 validation users at "
+        "most) validates on the same protocol's split carved from the training part, within "
+        "the budget; the best validation NDCG@10 is refit on the whole training part and "
+        "measured once on the test part. The budget is wall time on a shared machine: what a "
+        "budget buys depends on the load.",
+        "",
+        "| protocol | budget s | tried | skipped | tuning s | selected | validation ndcg@10 "
+        "| test ndcg@10 | test hr@10 | EASE test ndcg@10 | ndcg / EASE | hr / EASE |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    notes = []
+    for protocol in ("stratified", "temporal"):
+        split = make_split(data.ratings, protocol, seed=42, movies=data.movies)
+        ease = evaluate_model("ease", SEARCH_SPACES["ease"][0], split)
+        measured: dict[tuple[str, str], dict] = {}
+        for budget in budgets:
+            started = time.perf_counter()
+            tuned = tune(
+                split.train_frame,
+                protocol=protocol,
+                budget_seconds=budget,
+                movies=data.movies,
+                validation_users=5000,
+                log=lambda line: print(line, flush=True),
+            )
+            seconds = time.perf_counter() - started
+            ranked = tuned.filter(pl.col("ndcg@10").is_not_null()).sort("ndcg@10", descending=True)
+            best = ranked.row(0, named=True)
+            key = (best["model"], best["params"])
+            if key not in measured:
+                measured[key] = evaluate_model(best["model"], json.loads(best["params"]), split)
+            test = measured[key]
+            stopped = " (stopped at its deadline)" if best.get("stopped_at_deadline") else ""
+            lines.append(
+                f"| {protocol} | {budget:.0f} | {ranked.height} | {tuned.height - ranked.height} "
+                f"| {seconds:.0f} | `{best['model']}` `{best['params']}`{stopped} | "
+                f"{best['ndcg@10']:.4f} | {test['ndcg@10']:.4f} | {test['hit_rate@10']:.4f} | "
+                f"{ease['ndcg@10']:.4f} | {test['ndcg@10'] / ease['ndcg@10']:.2f} | "
+                f"{test['hit_rate@10'] / ease['hit_rate@10']:.2f} |"
+            )
+            print(lines[-1], flush=True)
+            if "skipped" in tuned.columns:
+                skipped = tuned.filter(pl.col("skipped").is_not_null())
+                for model, reason, n in skipped.group_by("model", "skipped").len().iter_rows():
+                    notes.append(f"- {protocol}, {budget:.0f} s: {n} × `{model}` skipped: {reason}")
+            for r in ranked.filter(pl.col("model") == "sasrec").iter_rows(named=True):
+                cut = ", stopped at its deadline" if r.get("stopped_at_deadline") else ""
+                notes.append(
+                    f"- {protocol}, {budget:.0f} s: `sasrec` `{r['params']}` validation NDCG@10 "
+                    f"{r['ndcg@10']:.4f} after {r['train_s']:.0f} s of training{cut}"
+                )
+    candidates = "; ".join(f"{p}: {', '.join(m)}" for p, m in CANDIDATES.items())
+    lines += ["", f"The candidates: {candidates}."]
+    if notes:
+        lines += ["", *notes]
     return lines
 
 
@@ -307,20 +404,43 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(SEARCH_SPACES))
     parser.add_argument(
         "--section",
-        choices=["all", "zoo"],
+        choices=["all", "zoo", "selection"],
         default="all",
-        help="zoo: only the sequence/graph/neural table on ML-100K, replaced in --out",
+        help="zoo: only the sequence/graph/neural table of --dataset; selection: what the "
+        "pipeline's tuning picks per protocol on --dataset within --budget; replaced in --out",
+    )
+    parser.add_argument(
+        "--budgets", default="120,600", help="selection: tuning budgets in seconds, comma-separated"
+    )
+    parser.add_argument("--dataset", default="ml-100k", help="zoo: ml-100k or ml-latest-small")
+    parser.add_argument("--protocols", default="stratified,temporal", help="zoo: protocols")
+    parser.add_argument(
+        "--model",
+        action="append",
+        help="zoo: one model, NAME or NAME=JSON parameters (repeat; replaces --models)",
     )
     args = parser.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     models = args.models.split(",")
-    if args.section == "zoo":
-        chosen = ZOO_MODELS if args.models == parser.get_default("models") else models
-        command = "benchmarks/evaluate_models.py --section zoo"
-        lines = zoo_section(cache, chosen, command)
+    if args.section == "selection":
+        command = "benchmarks/evaluate_models.py " + shlex.join(sys.argv[1:])
+        budgets = [float(b) for b in args.budgets.split(",")]
+        lines = selection_section(cache, args.dataset, budgets, command)
         out = Path(args.out)
-        out.write_text(replace_section(out.read_text(), ZOO_HEADING, lines))
+        out.write_text(replace_section(out.read_text(), SELECTION_HEADING, lines))
+        print(f"written {args.out}")
+        return
+    if args.section == "zoo":
+        # Model specs may be name=JSON, whose commas are not separators.
+        chosen = args.model or (
+            ZOO_MODELS if args.models == parser.get_default("models") else models
+        )
+        command = "benchmarks/evaluate_models.py " + shlex.join(sys.argv[1:])
+        protocols = tuple(args.protocols.split(","))
+        lines = zoo_section(cache, chosen, command, dataset=args.dataset, protocols=protocols)
+        out = Path(args.out)
+        out.write_text(replace_section(out.read_text(), zoo_heading(args.dataset), lines))
         print(f"written {args.out}")
         return
     parts = [

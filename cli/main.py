@@ -272,6 +272,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from ml.recsys.evaluation import selected_default
     from ml.recsys.interactions import build_interactions
     from ml.recsys.models import MODELS, build
+    from ml.recsys.models.neighbours import ModelTooLarge
+    from ml.recsys.search_spaces import LARGE_CATALOGUE, MAX_DENSE_ITEMS, SEARCH_SPACES
 
     if args.model == "help":
         width = max(map(len, MODELS))
@@ -299,7 +301,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     except (MovieLensFormatError, FileNotFoundError) as err:
         print(f"cine recommend: {err}", file=sys.stderr)
         return 2
+    x = build_interactions(train)
     name, params = selected_default() if args.model is None else (args.model, None)
+    if args.model is None and x.shape[1] > MAX_DENSE_ITEMS:
+        name, params = LARGE_CATALOGUE, dict(SEARCH_SPACES[LARGE_CATALOGUE][0])
+        print(
+            f"cine recommend: {x.shape[1]:,} items is more than the {MAX_DENSE_ITEMS:,} that "
+            f"{selected_default()[0]}'s items x items matrix is tuned for; using "
+            f"{LARGE_CATALOGUE}, whose memory grows with users + items",
+            file=sys.stderr,
+        )
     try:
         if args.params:
             params = json.loads(args.params)
@@ -307,8 +318,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     except (json.JSONDecodeError, TypeError) as err:
         print(f"cine recommend: --params {args.params}: {err}", file=sys.stderr)
         return 2
-    x = build_interactions(train)
-    model.fit_interactions(x)
+    try:
+        model.fit_interactions(x)
+    except ModelTooLarge as err:
+        print(f"cine recommend: {err}", file=sys.stderr)
+        return 2
     items, scores = model.recommend(x.matrix, args.k)
     n_users = x.shape[0]
     keep = items >= 0

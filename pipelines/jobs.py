@@ -21,7 +21,8 @@ cine_job = dg.define_asset_job(
 evaluation_job = dg.define_asset_job(
     "evaluation",
     selection=dg.AssetSelection.assets("ranking_ablation", "experiment_comparison"),
-    description="Ablation of ALS, the best single model, hybrid and hybrid+MMR, and the "
+    description="Ablation of single models, a blend, the hybrid and hybrid+MMR on both split "
+    "protocols (stratified, temporal), and the "
     "offline comparison of experiment variants with bootstrap intervals (minutes).",
 )
 

@@ -19,7 +19,7 @@ SCHEDULES = (
     ("nightly_refresh", cine_job, "nightly",
      "The whole gated pipeline: ingest, train, check, publish, report."),
     ("weekly_ranking_ablation", evaluation_job, "weekly",
-     "The hybrid ablation (ALS, best single model, hybrid, hybrid + MMR)."),
+     "The hybrid ablation (single models, blend, hybrid, hybrid + MMR; both protocols)."),
     ("weekly_sentiment_cv", sentiment_cv_job, "weekly",
      "5-fold CV of every sentiment model: the model card (about 70 min)."),
 )  # fmt: skip

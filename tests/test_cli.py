@@ -86,6 +86,39 @@ def test_recommend_defaults_to_the_selected_model_with_its_parameters(
     assert pl.read_parquet(default).equals(pl.read_parquet(explicit))
 
 
+def test_a_catalogue_too_large_for_item_item_models(tmp_path: Path, monkeypatch, capsys):
+    """Above MAX_DENSE_ITEMS the default is ALS, as the pipeline's tuning skips the items²
+    models there; asked for by name, a model whose matrices would not fit is refused in one
+    line before it allocates them."""
+    from ml.recsys.models import neighbours
+    from ml.recsys.search_spaces import LARGE_CATALOGUE, MAX_DENSE_ITEMS
+
+    n_items = MAX_DENSE_ITEMS + 10
+    items = pl.int_range(1, n_items + 1, eager=True)
+    train = pl.DataFrame(
+        {
+            "user_id": (items % 40 + 1).cast(pl.Int64),
+            "item_id": items.cast(pl.Int64),
+            "rating": pl.Series([4.0] * n_items),
+            "timestamp": (items + 964_982_703).cast(pl.Int64),
+        }
+    )
+    path, out = tmp_path / "wide.parquet", tmp_path / "recs.parquet"
+    train.write_parquet(path)
+    assert main(["recommend", "--train", str(path), "--k", "5", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"using {LARGE_CATALOGUE}" in captured.err
+    assert f"(model {LARGE_CATALOGUE}," in captured.out
+    assert pl.read_parquet(out).group_by("user_id").len()["len"].to_list() == [5] * 40
+
+    monkeypatch.setattr(neighbours, "available_memory", lambda: 2**30)
+    args = ["recommend", "--train", str(path), "--out", str(out), "--model", "ease"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cine recommend: ease needs about 12.7 GiB for 20,010 items"), err
+    assert "more than the 1.0 GiB available" in err and len(err.splitlines()) == 1
+
+
 def test_recommend_model_help_lists_every_model_in_one_line_each(capsys) -> None:
     assert main(["recommend", "--model", "help"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -1,16 +1,19 @@
 """Hybrid two-stage ranking and MMR diversification (the "surprise me" list: ml.hybrid.surprise).
 
-Stage 1 takes, per user, the union of the top items by a collaborative-filtering model,
-by content similarity to the user's time-decayed profile, and by popularity. Stage 2 scores
-those candidates with a linear re-ranker over per-user features whose weights are learned
-on a validation split (``fit_hybrid``): a held-out item among the candidates is a positive,
-every other candidate a negative; logistic regression gives the starting weights and
-coordinate ascent on NDCG@10 (``ml.hybrid.ltr``) tunes them for the ranking metric.
+Stage 1 takes, per user, the union of the top items by the selected collaborative-filtering
+model, by the extra CF models (``HybridParams.extra_models``), by content similarity to the
+user's time-decayed profile, and by popularity (``ml.hybrid.features``). Stage 2 scores those
+candidates with a linear re-ranker whose weights are learned on a validation split
+(``fit_hybrid``): a held-out item among the candidates is a positive, every other candidate a
+negative; logistic regression gives the starting weights and coordinate ascent on NDCG@10
+(``ml.hybrid.ltr``) tunes them for the ranking metric. A second, nested held-out slice that
+nothing has seen decides whether the hybrid or the single model is published
+(``ml.hybrid.gate``); ``HybridRanker.score`` gives the published list's scores.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,143 +21,41 @@ import polars as pl
 import scipy.sparse as sp
 
 from ml import artifacts
-from ml.content.embeddings import ContentEmbeddings, decay_matrix, user_profiles
-from ml.hybrid.ltr import coordinate_ascent, pad_groups
+from ml.content.embeddings import ContentEmbeddings
+from ml.hybrid.features import (
+    BASE_FEATURES,
+    FEATURE_MODELS,
+    FEATURES,
+    HybridParams,
+    ItemSide,
+    RankingContext,
+    feature_names,
+)
+from ml.hybrid.gate import HYBRID, decide
+from ml.hybrid.ltr import learn, ndcg_at_k, pad_groups, per_user_ndcg
 from ml.recsys.evaluation import make_split
-from ml.recsys.interactions import Interactions
-from ml.recsys.metrics import ranking_metrics
 from ml.recsys.models import build
-from ml.recsys.models.base import Recommender
-from ml.sentiment.movie_reviews import by_item
 
-FEATURES = ("cf", "cf_rank", "cf2", "content", "popularity", "recency", "era_gap", "sentiment")
-#: The second CF model whose score is one more feature (an independent view of the matrix).
-SECOND_MODEL = ("als", {"factors": 32, "regularization": 0.05, "alpha": 1.0})
-
-
-@dataclass(frozen=True)
-class HybridParams:
-    n_cf: int = 100
-    n_content: int = 50
-    n_popular: int = 30
-    half_life_days: float | None = 365.0
-    regularization: float = 1.0
-    second_model: bool = True
-    ascent_rounds: int = 3
-
-
-@dataclass(frozen=True)
-class ItemSide:
-    """Per-item inputs in the interactions' column order: vectors, years, genres, sentiment."""
-
-    vectors: np.ndarray
-    years: np.ndarray
-    genres: list[list[str]]
-    sentiment: np.ndarray
-
-    @classmethod
-    def build(
-        cls,
-        interactions: Interactions,
-        emb: ContentEmbeddings,
-        movies: pl.DataFrame,
-        sentiment: pl.DataFrame | None = None,
-    ) -> ItemSide:
-        """``movies``: item_id, year, genres; ``sentiment``: movie_id, sentiment_feature."""
-        ids = pl.DataFrame({"item_id": interactions.item_ids})
-        m = ids.join(movies.select("item_id", "year", "genres"), on="item_id", how="left")
-        years = m["year"].cast(pl.Float64).to_numpy()
-        years = np.where(np.isnan(years), np.nanmedian(years), years)
-        senti = np.zeros(len(ids))
-        if sentiment is not None and sentiment.height:
-            s = ids.join(
-                by_item(sentiment).select("item_id", "sentiment_feature"),
-                on="item_id",
-                how="left",
-            )
-            senti = s["sentiment_feature"].fill_null(0.0).to_numpy()
-        genres = [g or [] for g in m["genres"].to_list()]
-        return cls(emb.aligned(interactions.item_ids), years, genres, senti)
-
-
-def _zscore(a: np.ndarray) -> np.ndarray:
-    mean = np.nanmean(a, axis=1, keepdims=True)
-    std = np.nanstd(a, axis=1, keepdims=True)
-    return (a - mean) / np.maximum(std, 1e-9)
-
-
-@dataclass
-class RankingContext:
-    model: Recommender
-    second: Recommender | None
-    x: sp.csr_matrix
-    profiles: np.ndarray
-    user_years: np.ndarray
-    items: ItemSide
-    popularity: np.ndarray
-
-    @classmethod
-    def build(cls, model, interactions, ratings, items: ItemSide, params: HybridParams, seed=42):
-        x = interactions.matrix
-        half_life_days = params.half_life_days
-        second = None
-        if params.second_model:
-            second = build(SECOND_MODEL[0], SECOND_MODEL[1], seed=seed).fit(x)
-        weights = decay_matrix(
-            ratings, interactions.user_ids, interactions.item_ids, half_life_days=half_life_days
-        )
-        total = np.maximum(np.asarray(weights.sum(axis=1)).ravel(), 1e-9)
-        user_years = np.asarray(weights @ items.years).ravel() / total
-        counts = np.diff(x.tocsc().indptr).astype(np.float64)
-        popularity = np.log1p(counts) / max(np.log1p(counts.max()), 1e-9)
-        profiles = user_profiles(weights, items.vectors)
-        return cls(model, second, x, profiles, user_years, items, popularity)
-
-    def features(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Feature tensor (len(rows), n_items, len(FEATURES)) and the seen mask."""
-        seen = self.x[rows].toarray() > 0
-        cf = np.asarray(self.model.score(self.x, rows), dtype=np.float64)
-        cf[seen] = np.nan
-        order = np.argsort(-np.nan_to_num(cf, nan=-np.inf), axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(cf.shape[1])[None, :], axis=1)
-        cf2 = np.zeros_like(cf)
-        if self.second is not None:
-            cf2 = np.asarray(self.second.score(self.x, rows), dtype=np.float64)
-            cf2[seen] = np.nan
-            cf2 = _zscore(cf2)
-        content = self.profiles[rows] @ self.items.vectors.T
-        content = np.where(seen, np.nan, content)
-        n = cf.shape[1]
-        year = self.items.years[None, :]
-        feats = np.stack(
-            [
-                _zscore(cf),
-                1.0 / np.log2(rank + 2.0),
-                cf2,
-                _zscore(content),
-                np.broadcast_to(self.popularity, (len(rows), n)),
-                np.broadcast_to((year - 1900.0) / 100.0, (len(rows), n)),
-                np.abs(year - self.user_years[rows, None]) / 50.0,
-                np.broadcast_to(self.items.sentiment, (len(rows), n)),
-            ],
-            axis=-1,
-        )
-        return np.nan_to_num(feats), seen
-
-    def candidate_mask(self, feats: np.ndarray, seen: np.ndarray, p: HybridParams) -> np.ndarray:
-        mask = np.zeros(seen.shape, dtype=bool)
-        for col, n_top in ((0, p.n_cf), (3, p.n_content), (4, p.n_popular)):
-            score = np.where(seen, -np.inf, feats[..., col])
-            n_top = min(n_top, score.shape[1])
-            top = np.argpartition(-score, n_top - 1, axis=1)[:, :n_top]
-            np.put_along_axis(mask, top, True, axis=1)
-        return mask & ~seen
+__all__ = [
+    "BASE_FEATURES",
+    "FEATURES",
+    "FEATURE_MODELS",
+    "HybridParams",
+    "HybridRanker",
+    "ItemSide",
+    "RankingContext",
+    "context",
+    "feature_names",
+    "fit_hybrid",
+    "mmr",
+    "rank",
+]
 
 
 @dataclass
 class HybridRanker:
-    """Learned re-ranker weights (on standardised ``FEATURES``) and how it was validated."""
+    """Learned re-ranker weights (on standardised features), how they were validated, and
+    which list the gate publishes: ``published`` is ``"hybrid"`` or ``"single"``."""
 
     coef: np.ndarray
     intercept: float
@@ -164,38 +65,104 @@ class HybridRanker:
     base_model: str = ""
     base_params: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
+    published: str = HYBRID
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return feature_names(self.params)
+
+    @property
+    def serves_hybrid(self) -> bool:
+        return self.published == HYBRID
+
+    @property
+    def source(self) -> str:
+        """Whose list the published scores rank: ``hybrid`` or the single model's name."""
+        return HYBRID if self.serves_hybrid else self.base_model
 
     def weights(self) -> dict[str, float]:
-        return dict(zip(FEATURES, (float(c) for c in self.coef)))
+        """The learned weights, whichever list the gate publishes."""
+        return dict(zip(self.features, (float(c) for c in self.coef)))
+
+    def served_weights(self) -> dict[str, float]:
+        """The weights behind the published scores: the single model's score alone when the
+        hybrid lost the gate."""
+        if self.serves_hybrid:
+            return self.weights()
+        return {name: float(name == "cf") for name in self.features}
+
+    def hybrid_score(self, feats: np.ndarray) -> np.ndarray:
+        return ((feats - self.mean) / self.std) @ self.coef + self.intercept
 
     def score(self, feats: np.ndarray) -> np.ndarray:
-        return ((feats - self.mean) / self.std) @ self.coef + self.intercept
+        """The published score: the hybrid's, or the single model's (column 0) when the
+        hybrid did not beat it on validation."""
+        return self.hybrid_score(feats) if self.serves_hybrid else feats[..., 0]
 
     def save(self, path: Path) -> None:
         meta = {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "weights": self.weights(),
             "intercept": self.intercept,
             "params": asdict(self.params),
             "base_model": self.base_model,
             "base_params": self.base_params,
             "validation": self.validation,
+            "published": self.published,
         }
         artifacts.save(path, {"coef": self.coef, "mean": self.mean, "std": self.std}, meta)
 
     @classmethod
     def load(cls, path: Path) -> HybridRanker:
         arrays, meta = artifacts.load(path)
+        params = dict(meta["params"])
+        # Rankers saved before extra_models had one optional ALS score, "cf2", third.
+        if "second_model" in params:
+            params["extra_models"] = ("als",) if params.pop("second_model") else ()
+        params = HybridParams(**params)
+        saved = [_LEGACY_NAMES.get(n, n) for n in meta.get("features", feature_names(params))]
+        missing = set(feature_names(params)) - set(saved)
+        if missing:
+            raise ValueError(f"ranker at {path} has no weights for features {sorted(missing)}")
+        order = [saved.index(n) for n in feature_names(params)]
         return cls(
-            coef=arrays["coef"],
+            coef=arrays["coef"][order],
             intercept=meta["intercept"],
-            mean=arrays["mean"],
-            std=arrays["std"],
-            params=HybridParams(**meta["params"]),
+            mean=arrays["mean"][order],
+            std=arrays["std"][order],
+            params=params,
             base_model=meta["base_model"],
             base_params=meta["base_params"],
             validation=meta["validation"],
+            published=meta.get("published", HYBRID),
         )
+
+
+_LEGACY_NAMES = {"cf2": "cf_als"}
+
+
+def validation_groups(ctx: RankingContext, test: sp.csr_matrix, batch_size: int = 256):
+    """Padded (features, labels, valid, n_relevant) of every user with held-out items in
+    ``test`` (``ml.hybrid.ltr.pad_groups``), over that user's candidates."""
+    groups = []
+    for start in range(0, ctx.x.shape[0], batch_size):
+        rows = np.arange(start, min(start + batch_size, ctx.x.shape[0]))
+        feats, seen = ctx.features(rows)
+        mask = ctx.candidate_mask(feats, seen)
+        labels = test[rows].toarray() > 0
+        for b in np.flatnonzero(labels.any(axis=1)):
+            groups.append((feats[b][mask[b]], labels[b][mask[b]], int(labels[b].sum())))
+    if not groups:
+        raise ValueError("the validation split holds out no item: cannot learn weights")
+    return pad_groups(groups)
+
+
+def _stage(split, base_model, base_params, emb, movies, sentiment, params, seed, batch):
+    """Models fitted on ``split``'s training part; padded groups of its held-out users."""
+    model = build(base_model, base_params, seed=seed).fit_interactions(split.train)
+    items = ItemSide.build(split.train, emb, movies, sentiment)
+    ctx = RankingContext.build(model, split.train, split.train_frame, items, params, seed)
+    return validation_groups(ctx, split.test.matrix, batch)
 
 
 def fit_hybrid(
@@ -209,49 +176,72 @@ def fit_hybrid(
     params: HybridParams = HybridParams(),
     seed: int = 42,
     batch_size: int = 256,
+    protocol: str = "stratified",
 ) -> HybridRanker:
-    """Learn the re-ranker on a stratified validation split of ``ratings``."""
-    from sklearn.linear_model import LogisticRegression
+    """Learn the re-ranker on one validation split of ``ratings``, gate it on another.
 
-    split = make_split(ratings, "stratified", seed=seed, movies=movies)
-    model = build(base_model, base_params, seed=seed).fit_interactions(split.train)
-    items = ItemSide.build(split.train, emb, movies, sentiment)
-    ctx = RankingContext.build(model, split.train, split.train_frame, items, params, seed)
-    xs, ys, groups = [], [], []
-    test = split.test.matrix
-    for start in range(0, ctx.x.shape[0], batch_size):
-        rows = np.arange(start, min(start + batch_size, ctx.x.shape[0]))
-        feats, seen = ctx.features(rows)
-        mask = ctx.candidate_mask(feats, seen, params)
-        labels = test[rows].toarray() > 0
-        has_test = labels.any(axis=1)
-        mask &= has_test[:, None]
-        xs.append(feats[mask])
-        ys.append(labels[mask])
-        for b in np.flatnonzero(has_test):
-            groups.append((feats[b][mask[b]], labels[b][mask[b]], int(labels[b].sum())))
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    if y.sum() == 0:
-        raise ValueError("no held-out item is among the candidates: cannot learn weights")
-    mean, std = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-9)
-    lr = LogisticRegression(C=params.regularization, max_iter=1000, random_state=seed)
-    lr.fit((x - mean) / std, y)
-    padded = pad_groups([((gx - mean) / std, gy, n) for gx, gy, n in groups])
-    coef, _ = coordinate_ascent(*padded, lr.coef_[0], rounds=params.ascent_rounds)
-    ranker = HybridRanker(
-        coef, float(lr.intercept_[0]), mean, std, params, base_model, dict(base_params)
+    Two nested splits by ``protocol`` (``stratified``: per-user random
+    ``params.validation_fraction``; ``temporal``: each user's last rating): the *decision*
+    split holds out items of ``ratings``, the *learning* split holds out items of the
+    decision split's training part. Weights learned on the learning split are applied to
+    features from models fitted on the decision split's training part and compared there
+    with the single model, so the gate measures exactly what serving does: weights learned
+    with models fitted on less data, applied to the same models refitted on more
+    (``ml.hybrid.gate``). The decision slice is seen by nothing before the gate, and the
+    weights served are the ones it judged.
+    """
+    # The selected model is column 0 already; its twin as an extra would add only cost.
+    params = replace(params, extra_models=tuple(m for m in params.extra_models if m != base_model))
+    # Seeds away from model_tuning's (seed, seed + 1, ...): the slice that chose the single
+    # model's parameters would flatter it here.
+    split_args = {"movies": movies, "test_fraction": params.validation_fraction}
+    decision_split = make_split(ratings, protocol, seed=seed + 101, **split_args)
+    learning_split = make_split(decision_split.train_frame, protocol, seed=seed + 102, **split_args)
+    stage = (base_model, base_params, emb, movies, sentiment, params, seed, batch_size)
+    learning = _stage(learning_split, *stage)
+    deciding = _stage(decision_split, *stage)
+    how = {"regularization": params.regularization, "rounds": params.ascent_rounds, "seed": seed}
+    learned = learn(*learning, **how)
+    feats, labels, valid, n_rel = deciding
+    decision = decide(
+        per_user_ndcg(learned.score(feats), labels, valid, n_rel),
+        per_user_ndcg(feats[..., 0], labels, valid, n_rel),
+        single_model=base_model,
+        protocol=protocol,
+        min_margin=params.min_margin,
     )
-    items_v, _ = rank(ranker, ctx, k=10, batch_size=batch_size)
-    cf_items, _ = model.recommend(split.train.matrix, 10)
-    ranker.validation = {
-        "candidate_rows": int(len(y)),
-        "positives": int(y.sum()),
-        "logistic_weights": dict(zip(FEATURES, (float(c) for c in lr.coef_[0]))),
-        "candidate_recall": float(y.sum() / max(1, test.nnz)),
-        "hybrid_ndcg@10": ranking_metrics(items_v, test, k=10)["ndcg@10"],
-        "base_ndcg@10": ranking_metrics(cf_items, test, k=10)["ndcg@10"],
+    names = feature_names(params)
+    validation = {
+        "protocol": protocol,
+        "learning_users": int(len(learning[3])),
+        "decision_users": int(len(n_rel)),
+        "candidate_recall": _recall(*learning[1:]),
+        "decision_candidate_recall": _recall(labels, valid, n_rel),
+        "logistic_weights": dict(zip(names, (float(c) for c in learned.logistic))),
+        "learning_hybrid_ndcg@10": ndcg_at_k(learned.score(learning[0]), *learning[1:]),
+        "learning_base_ndcg@10": ndcg_at_k(learning[0][..., 0], *learning[1:]),
+        "hybrid_ndcg@10": decision.hybrid_ndcg,
+        "base_ndcg@10": decision.single_ndcg,
+        "margin_ndcg@10": decision.margin,
+        "margin_se": decision.margin_se,
+        "published": decision.published,
+        "decision": decision.sentence(),
     }
-    return ranker
+    return HybridRanker(
+        learned.coef,
+        learned.intercept,
+        learned.mean,
+        learned.std,
+        params,
+        base_model,
+        dict(base_params),
+        validation,
+        published=HYBRID if decision.hybrid_won else "single",
+    )
+
+
+def _recall(labels, valid, n_rel) -> float:
+    return float((labels & valid).sum() / max(1.0, n_rel.sum()))
 
 
 def context(model, interactions, ratings, items: ItemSide, ranker: HybridRanker) -> RankingContext:
@@ -275,11 +265,12 @@ def rank(
     """
     n_users = ctx.x.shape[0]
     items = np.full((n_users, k), -1, dtype=np.int64)
-    comp = {c: np.full((n_users, k), np.nan, dtype=np.float32) for c in ("score", *FEATURES)}
+    names = ctx.features_names
+    comp = {c: np.full((n_users, k), np.nan, dtype=np.float32) for c in ("score", *names)}
     for start in range(0, n_users, batch_size):
         rows = np.arange(start, min(start + batch_size, n_users))
         feats, seen = ctx.features(rows)
-        mask = ctx.candidate_mask(feats, seen, ranker.params)
+        mask = ctx.candidate_mask(feats, seen)
         scores = np.where(mask, ranker.score(feats), -np.inf)
         for b, u in enumerate(rows):
             order = np.argsort(-scores[b], kind="stable")
@@ -291,7 +282,7 @@ def rank(
             top = order[:k]
             items[u, : len(top)] = top
             comp["score"][u, : len(top)] = scores[b][top]
-            for f, name in enumerate(FEATURES):
+            for f, name in enumerate(names):
                 comp[name][u, : len(top)] = feats[b, top, f]
     return items, comp
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,15 @@ from ml.recsys.interactions import Interactions, build_interactions
 from ml.recsys.metrics import catalogue_coverage, ranking_metrics
 from ml.recsys.models import build
 from ml.recsys.models.mf import BiasedMf, rmse_mae
+from ml.recsys.search_spaces import (  # noqa: F401 - re-exported: callers import them here
+    CANDIDATES,
+    MAX_DENSE_ITEMS,
+    PROTOCOLS,
+    SEARCH_SPACES,
+    SELECTED_DEFAULT,
+    SQUARE_MEMORY,
+    selected_default,
+)
 from ml.recsys.split import leave_last_out, stratified_split
 
 
@@ -157,22 +167,42 @@ def evaluate_model(
     seed: int = 42,
     genres: list[list[str]] | None = None,
     item_vectors: np.ndarray | None = None,
+    users: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> dict:
-    """Fit ``name`` on the split's train matrix; full-ranking metrics on its test matrix."""
+    """Fit ``name`` on the split's train matrix; full-ranking metrics on its test matrix.
+
+    ``users`` (row indices) restricts the scoring and the metrics to those users; the model
+    is still fitted on every user's training rows. ``deadline`` (``time.monotonic()``) goes to
+    ``fit``: models trained in epochs stop there (the row's ``stopped_at_deadline``).
+    """
     model = build(name, params, seed=seed)
     started = time.perf_counter()
-    model.fit_interactions(split.train)
-    items, _ = model.recommend(split.train.matrix, k)
+    model.fit_interactions(split.train, deadline=deadline)
+    x, test = split.train.matrix, split.test.matrix
+    items, _ = model.recommend(x, k, rows=users)
     row = {"model": name, "params": json.dumps(params, sort_keys=True)}
-    metrics = ranking_metrics(items, split.test.matrix, k=k)
+    metrics = ranking_metrics(items, test if users is None else test[users], k=k)
     row.update({m: v for m, v in metrics.items() if m != "users"})
     row["users"] = metrics["users"]
-    row.update(beyond_accuracy(items, split.train.matrix, genres=genres, item_vectors=item_vectors))
+    row.update(beyond_accuracy(items, x, genres=genres, item_vectors=item_vectors))
     row["train_s"] = model.train_seconds
     row["total_s"] = time.perf_counter() - started
     if hasattr(model, "best_epoch"):  # models that stop early on a validation carve
         row["best_epoch"] = model.best_epoch
+    if model.stopped_at_deadline:
+        row["stopped_at_deadline"] = True
     return row
+
+
+def sample_users(split: Split, n: int | None, *, seed: int = 42) -> np.ndarray | None:
+    """Row indices of ``n`` users with test items, drawn by ``seed`` (sorted); None (every
+    user) when ``n`` is None or there are no more than ``n`` such users."""
+    candidates = np.flatnonzero(np.diff(split.test.matrix.indptr) > 0)
+    if n is None or len(candidates) <= n:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(candidates, size=n, replace=False))
 
 
 def evaluate_rating_predictor(split: Split, *, seed: int = 42) -> dict:
@@ -192,61 +222,6 @@ def evaluate_rating_predictor(split: Split, *, seed: int = 42) -> dict:
     return out
 
 
-#: Search spaces, ordered so that the first configurations are the known-good defaults.
-SEARCH_SPACES: dict[str, list[dict]] = {
-    "popularity": [{}],
-    "ease": [{"l2": v} for v in (500.0, 250.0, 1000.0, 100.0)],
-    # The first entry is the one `tune` selects on ML-100K (docs/model_benchmark.md).
-    "ease_sessions": [
-        {
-            "l2": l2,
-            "session_weight": sw,
-            "adjacent_weight": aw,
-            "genre_weight": gw,
-            "popularity_penalty": pp,
-            "als_weight": als,
-        }
-        for l2, sw, aw, gw, pp, als in (
-            (550.0, 1.0, 0.6, 0.2, 0.15, 0.2),
-            (550.0, 1.0, 0.6, 0.2, 0.0, 0.2),
-            (550.0, 1.0, 0.6, 0.2, 0.0, 0.0),
-            (550.0, 1.0, 0.6, 0.2, 0.0, 0.1),
-            (550.0, 1.0, 0.6, 0.2, 0.0, 0.3),
-            (550.0, 1.0, 0.6, 0.2, 0.15, 0.0),
-            (800.0, 1.0, 0.6, 0.2, 0.15, 0.0),
-            (400.0, 1.25, 0.0, 0.0, 0.0, 0.0),
-            (550.0, 0.75, 0.6, 0.3, 0.15, 0.0),
-        )
-    ],
-    "rp3beta": [{"alpha": a, "beta": b} for a, b in ((0.8, 0.6), (1.0, 0.5), (0.6, 0.4))],
-    "itemknn": [{"neighbours": n} for n in (100, 50, 200)],
-    "als": [
-        {"factors": f, "regularization": r, "alpha": a}
-        for f, r, a in ((32, 0.05, 1.0), (64, 0.05, 1.0), (16, 0.05, 1.0), (32, 0.1, 2.0))
-    ],
-    "bpr": [{"learning_rate": 0.01, "regularization": 0.01, "iterations": 100}],
-    "multvae": [{}],
-    # Torch models, measured in docs/model_benchmark.md; not in the pipeline's default tuning
-    # list (assets/models.py), whose nightly budget they would not fit on CPU.
-    "sasrec": [{}, {"dropout": 0.3}, {"dim": 96}],
-    "lightgcn": [{}, {"genre_nodes": True}],
-    "neumf": [{}],
-}
-
-
-#: The model the pipeline's selection picks on MovieLens (``model_tuning`` searches
-#: ``SEARCH_SPACES`` on validation splits of the training part, ``model_selection`` keeps the
-#: best validation score); ``benchmarks/evaluate_models.py`` re-runs that selection and
-#: reports whether it still agrees. ``cine recommend`` uses it when no ``--model`` is given.
-SELECTED_DEFAULT = "ease_sessions"
-
-
-def selected_default() -> tuple[str, dict]:
-    """``(name, params)`` of ``SELECTED_DEFAULT``: the first configuration of its search space,
-    the one the selection picks (docs/model_benchmark.md)."""
-    return SELECTED_DEFAULT, dict(SEARCH_SPACES[SELECTED_DEFAULT][0])
-
-
 def _mean_rows(rows: list[dict]) -> dict:
     """One row: numbers averaged over ``rows`` (times summed), the rest from the first."""
     if len(rows) == 1:
@@ -260,61 +235,139 @@ def _mean_rows(rows: list[dict]) -> dict:
 
 
 #: Models whose memory grows with ``n_items²``.
-SQUARE_MEMORY = ("ease", "ease_sessions", "itemknn", "rp3beta")
 
 
 def tune(
     ratings: pl.DataFrame,
     *,
     models: list[str] | None = None,
+    protocol: str = "stratified",
     budget_seconds: float = 120.0,
     k: int = 10,
     seed: int = 42,
     validation_fraction: float = 0.25,
-    max_items: int = 20000,
+    validation_users: int | None = None,
+    max_items: int = MAX_DENSE_ITEMS,
     movies: pl.DataFrame | None = None,
     repeats: int = 1,
+    log: Callable[[str], None] | None = None,
 ) -> pl.DataFrame:
-    """Search each model's space on a validation split within a time budget.
+    """Search each model's space on a validation split of ``ratings`` within a hard budget.
 
-    Each model gets an equal share of ``budget_seconds``; its configurations are tried in
-    order until its share is spent (the first is always tried). Models whose memory
-    grows with ``n_items²`` (EASE, ItemKNN, RP3beta) are skipped above ``max_items``.
-    With ``repeats`` > 1 every configuration is measured on that many validation splits
-    (seeds ``seed``, ``seed + 1``, ...) and its metrics are their means: differences between
-    neighbouring configurations are often smaller than one split's noise.
+    The validation split is ``protocol``'s (``make_split``): ``stratified`` holds out a
+    random ``validation_fraction`` of each user's ratings, ``temporal`` each user's last.
+    ``validation_users`` scores only that many users with validation items (drawn by
+    ``seed``, the same for every configuration); every model still trains on all the rows.
+
+    The budget is hard. Models are searched in order, each with a share of what is left
+    (time left / models still to come) and its configurations in order. A configuration
+    starts only when the budget is not spent, when it is the model's first or the model's
+    share is not spent, and when the model's previous configuration took no longer than what
+    is left of the share (so that no model eats the next one's time); otherwise it is a row
+    whose ``skipped`` says why. A started configuration gets the end of its model's share as
+    its deadline: the torch models stop their epochs there. What can still overrun is what
+    cannot be interrupted: a model's first configuration when it is closed-form (EASE,
+    ItemKNN), a torch model's start-up and the scoring of a stopped model. Models whose
+    memory grows with ``n_items²`` (EASE, ItemKNN, RP3beta) are skipped above ``max_items``.
+
+    With ``repeats`` > 1 under ``stratified`` every configuration is measured on that many
+    validation splits (seeds ``seed``, ``seed + 1``, ...) and its metrics are their means:
+    differences between neighbouring configurations are often smaller than one split's
+    noise. ``temporal`` has one split (repeats would measure it again). ``log`` receives one
+    line per configuration (tried or skipped) with the progress and the time spent.
 
     Returns
     -------
     pl.DataFrame
-        One row per configuration tried: model, params (JSON), validation metrics,
-        seconds, and ``skipped`` with the reason when a model was not run.
+        One row per configuration: model, params (JSON), protocol, validation metrics and
+        seconds when tried, ``skipped`` with the reason when not.
     """
-    models = models or list(SEARCH_SPACES)
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; use {' or '.join(PROTOCOLS)}")
+    models = models or CANDIDATES[protocol]
+    unknown = [m for m in models if m not in SEARCH_SPACES]
+    if unknown:
+        raise ValueError(f"no search space for {unknown}; available: {', '.join(SEARCH_SPACES)}")
+    say = log or (lambda _line: None)
+    started = time.monotonic()
+    deadline = started + budget_seconds
+    n_splits = max(1, repeats) if protocol == "stratified" else 1
     splits = [
         make_split(
-            ratings, "stratified", seed=seed + r, test_fraction=validation_fraction, movies=movies
+            ratings, protocol, seed=seed + r, test_fraction=validation_fraction, movies=movies
         )
-        for r in range(max(1, repeats))
+        for r in range(n_splits)
     ]
-    split = splits[0]
-    share = budget_seconds / max(1, len(models))
-    rows = []
-    for name in models:
-        spent = 0.0
-        for params in SEARCH_SPACES[name]:
-            if name in SQUARE_MEMORY and split.train.shape[1] > max_items:
+    samples = [sample_users(v, validation_users, seed=seed) for v in splits]
+    n_items = splits[0].train.shape[1]
+    total = sum(len(SEARCH_SPACES[name]) for name in models)
+    say(
+        f"tuning {total} configurations of {len(models)} models on the {protocol} split "
+        f"({'all' if samples[0] is None else len(samples[0])} validation users), "
+        f"budget {budget_seconds:.0f}s"
+    )
+
+    def clock() -> str:
+        return f"{time.monotonic() - started:.0f}s of {budget_seconds:.0f}s"
+
+    rows: list[dict] = []
+    for m, name in enumerate(models):
+        now = time.monotonic()
+        share_end = now + max(0.0, deadline - now) / (len(models) - m)
+        last_s = None
+        for c, params in enumerate(SEARCH_SPACES[name]):
+            now = time.monotonic()
+            reason = _skip_reason(name, c, now, deadline, share_end, last_s, n_items, max_items)
+            done = f"[{len(rows) + 1}/{total}]"
+            if reason:
                 rows.append(
                     {
                         "model": name,
-                        "params": json.dumps(params),
-                        "skipped": f"{split.train.shape[1]} items > max_items",
+                        "params": json.dumps(params, sort_keys=True),
+                        "protocol": protocol,
+                        "skipped": reason,
                     }
                 )
-                break
-            if spent and spent >= share:
-                break
-            row = _mean_rows([evaluate_model(name, params, v, k=k, seed=seed) for v in splits])
-            spent += row["total_s"]
+                say(f"{done} {name} {rows[-1]['params']}: skipped, {reason} ({clock()})")
+                continue
+            row = _mean_rows(
+                [
+                    evaluate_model(name, params, v, k=k, seed=seed, users=u, deadline=share_end)
+                    for v, u in zip(splits, samples)
+                ]
+            )
+            row["protocol"] = protocol
+            last_s = row["total_s"]
             rows.append(row)
+            stopped = ", stopped at its deadline" if row.get("stopped_at_deadline") else ""
+            say(
+                f"{done} {name} {row['params']}: NDCG@{k} {row[f'ndcg@{k}']:.4f} "
+                f"in {last_s:.1f}s{stopped} ({clock()})"
+            )
+    tried = sum(1 for r in rows if not r.get("skipped"))
+    say(f"tried {tried} of {total} configurations in {time.monotonic() - started:.0f}s")
     return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _skip_reason(
+    name: str,
+    index: int,
+    now: float,
+    deadline: float,
+    share_end: float,
+    last_s: float | None,
+    n_items: int,
+    max_items: int,
+) -> str | None:
+    """Why configuration ``index`` of model ``name`` is not started now (None: start it)."""
+    if name in SQUARE_MEMORY and n_items > max_items:
+        return f"{n_items} items > max_items {max_items} (memory grows with items²)"
+    if now >= deadline:
+        return "time budget spent"
+    if index and now >= share_end:
+        return f"{name}'s share of the budget spent"
+    if last_s is not None and now + last_s > share_end:
+        return f"would not finish: its previous configuration took {last_s:.1f}s, " + (
+            f"{share_end - now:.1f}s of {name}'s share left"
+        )
+    return None

@@ -14,6 +14,8 @@ CREATE TABLE {table} (
     shared_cast           text[]    NOT NULL,
     shared_genres         text[]    NOT NULL,
     reason                text      NOT NULL,
+    -- 'hybrid', or the single model whose lists these are when the hybrid lost the gate
+    source                text      NOT NULL,
     PRIMARY KEY (user_id, rank),
     UNIQUE (user_id, item_id)
 );

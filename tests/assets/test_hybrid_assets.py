@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from assets import content, content_checks, features, hybrid, hybrid_checks
+from assets.publish import PUBLISHED_COLUMNS
 from assets.resources import CineHome, TmdbResource
 from cli.coldstart import register
 from ml.data.readers import load_movielens
@@ -71,7 +72,7 @@ def materialized(sample_release: Path, tmp_path_factory):
             "hybrid_recommendations": {"config": {"k": K}},
             "surprise_recommendations": {"config": {"k": 5}},
             "user_personas": {"config": {"clusters": 4}},
-            "ranking_ablation": {"config": {"tuning_budget": 2.0}},
+            "ranking_ablation": {"config": {"models": ["popularity", "itemknn"]}},
         }
     }
     result = dg.materialize(
@@ -120,20 +121,33 @@ def test_graph_runs_and_checks_pass(materialized):
     personas = table(home, "user_personas")
     assert personas["user_id"].n_unique() == users and personas["persona_id"].n_unique() == 4
     ablation = table(home, "ranking_ablation")
-    assert ablation["variant"].to_list()[0] == "ALS" and ablation.height == 4
+    assert ablation["protocol"].unique().sort().to_list() == ["stratified", "temporal"]
+    for _, rows in ablation.group_by("protocol"):
+        variants = rows["variant"].to_list()
+        assert sum(v.endswith("(selected)") for v in variants) == 1, variants
+        assert "hybrid (learned re-ranker)" in variants
+        assert any(v.startswith("single: popularity") for v in variants)
+        assert any(v.startswith("blend: ") for v in variants)
+        assert any(v.startswith("published by the gate: ") for v in variants)
     section = hybrid_section_from_tables(home.root / "tables", home.root / "models")
     assert section["data"]["ablation"] and section["data"]["personas"]
+    assert section["data"]["gate"]["sentence"].startswith("hybrid ")
+    assert recs["source"].n_unique() == 1
 
 
 def test_tables_publish_to_postgres(materialized, pg_url):
     _, home, _ = materialized
     tables = {name: table(home, name) for name in PUBLISHED}
-    tables["hybrid_recommendations"] = tables["hybrid_recommendations"]
+    tables = {name: frame.select(PUBLISHED_COLUMNS[name]) for name, frame in tables.items()}
     Publisher(pg_url).publish(tables, run_id="test")
     with psycopg2.connect(pg_url) as conn, conn.cursor() as cur:
         for name, frame in tables.items():
             cur.execute(f"SELECT count(*) FROM cine_v1.{name}")  # test-only: fixed names
             assert cur.fetchone()[0] == frame.height
+        # Readers see whose lists these are: the hybrid's, or the single model's.
+        cur.execute("SELECT DISTINCT source FROM cine_v1.hybrid_recommendations")
+        sources = tables["hybrid_recommendations"]["source"].unique().to_list()
+        assert [r[0] for r in cur.fetchall()] == sources
 
 
 def test_cli_coldstart(materialized, capsys):

@@ -114,6 +114,8 @@ class LightGcnModel(FactorModel):
             )
             negatives[clash] = rng.integers(n_items, size=int(clash.sum()))
             for start in range(0, len(order), p.batch_size):
+                if self.out_of_time():
+                    break
                 b = order[start : start + p.batch_size]
                 u = torch.from_numpy(users[b]).to(dev)
                 i = torch.from_numpy(n_users + items[b]).to(dev)
@@ -127,6 +129,8 @@ class LightGcnModel(FactorModel):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+            if self.stopped_at_deadline:
+                break
             last = epoch == p.epochs - 1
             if ((epoch + 1) % p.eval_every and not last) or not len(val_users):
                 continue

@@ -84,6 +84,8 @@ class NeuMfModel(Recommender):
             y_all = np.concatenate([np.ones(len(users)), np.zeros(n_neg)]).astype(np.float32)
             order = rng.permutation(len(u_all))
             for start in range(0, len(order), p.batch_size):
+                if self.out_of_time():
+                    break
                 b = order[start : start + p.batch_size]
                 logits = net(torch.from_numpy(u_all[b]).to(dev), torch.from_numpy(i_all[b]).to(dev))
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(
@@ -92,6 +94,8 @@ class NeuMfModel(Recommender):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+            if self.stopped_at_deadline:
+                break
             if not len(val_users):
                 continue
             net.eval()

@@ -124,6 +124,8 @@ class SasRecModel(Recommender):
             net.train()
             order = rng.permutation(len(chunks))
             for start in range(0, len(chunks), p.batch_size):
+                if self.out_of_time():
+                    break
                 batch = torch.from_numpy(chunks[order[start : start + p.batch_size]]).to(dev)
                 inputs, targets = batch[:, :-1], batch[:, 1:]
                 # A window's first item has no history to be predicted from: not a target.
@@ -136,6 +138,8 @@ class SasRecModel(Recommender):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+            if self.stopped_at_deadline:
+                break
             if not len(val_users):
                 stop.state = to_numpy(net)
                 continue

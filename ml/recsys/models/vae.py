@@ -45,6 +45,8 @@ class MultVaeModel(Recommender):
         for _ in range(p.epochs):
             net.train()
             for start in range(0, xb.shape[0], p.batch_size):
+                if self.out_of_time():
+                    break
                 idx = rng.permutation(xb.shape[0])[start : start + p.batch_size]
                 batch = torch.from_numpy(xb[idx].toarray()).to(dev)
                 logits, mu, logvar = net(batch)
@@ -56,6 +58,8 @@ class MultVaeModel(Recommender):
                 loss.backward()
                 opt.step()
                 step += 1
+            if self.stopped_at_deadline:
+                break
         net.eval()
         self._set_state({k: v.detach().cpu().numpy() for k, v in net.state_dict().items()})
 

@@ -12,7 +12,17 @@ import scipy.sparse as sp
 from ml import artifacts
 
 #: The arrays an ``Interactions`` is saved as (None ones skipped).
-_ARRAYS = ("matrix", "user_ids", "item_ids", "sessions", "session_users", "item_features")
+_ARRAYS = (
+    "matrix",
+    "user_ids",
+    "item_ids",
+    "sessions",
+    "session_users",
+    "item_features",
+    "item_attributes",
+)
+#: Metadata columns (lists of names) that become ``item_attributes``.
+ATTRIBUTE_COLUMNS = ("director", "cast")
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,10 @@ class Interactions:
     item_features : scipy.sparse.csr_matrix, shape (n_items, n_features), float32, optional
         Side information per item: its genres, each row summing to 1. None when no movie
         table was given.
+    item_attributes : scipy.sparse.csr_matrix, shape (n_items, n_attributes), float32, optional
+        1 where a person of ``ATTRIBUTE_COLUMNS`` (a director, a cast member) worked on the
+        item; only people shared by two or more items, the only ones that link items. None
+        when the movie table has none of those columns.
     """
 
     matrix: sp.csr_matrix
@@ -44,6 +58,7 @@ class Interactions:
     sessions: sp.csr_matrix | None = None
     session_users: np.ndarray | None = None
     item_features: sp.csr_matrix | None = None
+    item_attributes: sp.csr_matrix | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -102,7 +117,8 @@ def build_interactions(
         Fix the index space (e.g. a train split that must share the full catalogue's
         columns). Defaults to the sorted distinct ids in ``ratings``.
     movies : pl.DataFrame, optional
-        ``item_id``, ``genres`` (list of str): gives ``item_features``.
+        ``item_id``, ``genres`` (list of str): gives ``item_features``; with ``director``
+        or ``cast`` (lists of str, as ``ml.content.metadata`` has them), ``item_attributes``.
 
     Returns
     -------
@@ -132,8 +148,12 @@ def build_interactions(
         sessions, session_users = rating_sessions(
             rows, cols, values, ratings["timestamp"], len(item_ids)
         )
+    attributes = None
     if movies is not None:
-        features = genre_features(movies, item_ids)
+        if "genres" in movies.columns:
+            features = genre_features(movies, item_ids)
+        if any(c in movies.columns for c in ATTRIBUTE_COLUMNS):
+            attributes = attribute_features(movies, item_ids)
     return Interactions(
         matrix=matrix,
         user_ids=user_ids,
@@ -141,6 +161,7 @@ def build_interactions(
         sessions=sessions,
         session_users=session_users,
         item_features=features,
+        item_attributes=attributes,
     )
 
 
@@ -160,6 +181,33 @@ def genre_features(movies: pl.DataFrame, item_ids: np.ndarray) -> sp.csr_matrix:
     )
     counts = np.maximum(np.asarray(out.sum(axis=1)).ravel(), 1.0)
     return sp.csr_matrix(sp.diags(1.0 / counts) @ out, dtype=np.float32)
+
+
+def attribute_features(
+    movies: pl.DataFrame, item_ids: np.ndarray, columns: tuple[str, ...] = ATTRIBUTE_COLUMNS
+) -> sp.csr_matrix:
+    """Item x person matrix aligned with ``item_ids``: 1 where the person is in one of the
+    item's ``columns`` (lists of names). A name in two columns (a director who acts) is one
+    person; people with a single item are left out, as they link no two items.
+    """
+    present = [c for c in columns if c in movies.columns]
+    people = (
+        pl.DataFrame({"item_id": item_ids, "row": np.arange(len(item_ids))})
+        .join(movies.select("item_id", *present), on="item_id", how="left")
+        .select("row", pl.concat_list(pl.col(c).fill_null([]) for c in present).alias("name"))
+        .explode("name")
+        .drop_nulls("name")
+        .unique()
+    )
+    shared = people.group_by("name").len().filter(pl.col("len") >= 2).sort("name")
+    people = people.join(shared.with_row_index("col"), on="name")
+    return sp.csr_matrix(
+        (
+            np.ones(people.height, dtype=np.float32),
+            (people["row"].to_numpy(), people["col"].to_numpy().astype(np.int64)),
+        ),
+        shape=(len(item_ids), shared.height),
+    )
 
 
 def rating_sessions(

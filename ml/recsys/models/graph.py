@@ -34,20 +34,24 @@ class LightGcnParams:
     patience: int = 3
     #: Add one node per genre, linked to its items: users reach items through genres too.
     genre_nodes: bool = False
+    #: Add one node per director and cast member shared by two or more items (from the movie
+    #: metadata, ``Interactions.item_attributes``): a knowledge-graph hop between films.
+    attribute_nodes: bool = False
 
 
 def normalized_adjacency(x: sp.csr_matrix, features: sp.csr_matrix | None = None) -> sp.coo_matrix:
-    """``D^-1/2 A D^-1/2`` of the graph of users, items (and genres, when ``features`` is given).
+    """``D^-1/2 A D^-1/2`` of the graph of users, items (and attribute nodes: genres, people,
+    when ``features`` is given).
 
     Parameters
     ----------
     x : scipy.sparse.csr_matrix, shape (n_users, n_items)
-    features : scipy.sparse.csr_matrix, shape (n_items, n_genres), optional
+    features : scipy.sparse.csr_matrix, shape (n_items, n_attributes), optional
 
     Returns
     -------
-    scipy.sparse.coo_matrix, shape (n, n) with n = n_users + n_items (+ n_genres)
-        Node order: users, then items, then genres.
+    scipy.sparse.coo_matrix, shape (n, n) with n = n_users + n_items (+ n_attributes)
+        Node order: users, then items, then attributes.
     """
     r = binary(x)
     blocks = [[None, r], [r.T, None]]
@@ -80,6 +84,20 @@ class LightGcnModel(FactorModel):
     Params = LightGcnParams
     uses_side = True
     genres_used = False
+    attributes_used = 0
+
+    def _attribute_nodes(self, side) -> sp.csr_matrix | None:
+        """The item x attribute links the params ask for and ``side`` has (None: none)."""
+        p, blocks = self.params, []
+        genres = None if side is None else side.item_features
+        self.genres_used = bool(p.genre_nodes and genres is not None and genres.shape[1])
+        if self.genres_used:
+            blocks.append(genres)
+        people = None if side is None else getattr(side, "item_attributes", None)
+        if p.attribute_nodes and people is not None and people.shape[1]:
+            blocks.append(people)
+            self.attributes_used = int(people.shape[1])
+        return sp.hstack(blocks, format="csr", dtype=np.float32) if blocks else None
 
     def _fit(self, x: sp.csr_matrix, side) -> None:
         self.device = torch_device(self.use_gpu)
@@ -92,9 +110,7 @@ class LightGcnModel(FactorModel):
         p = self.params
         rng = seeded(self.seed)
         dev = self.device
-        features = None if side is None else side.item_features
-        self.genres_used = bool(p.genre_nodes and features is not None and features.shape[1])
-        features = features if self.genres_used else None
+        features = self._attribute_nodes(side)
         n_users, n_items = x.shape
         train, targets = holdout_one(x, self.seed)
         val_users = np.flatnonzero(targets >= 0)
@@ -149,13 +165,18 @@ class LightGcnModel(FactorModel):
         self.item_factors = np.ascontiguousarray(final[n_users : n_users + n_items], np.float32)
 
     def describe(self) -> dict:
-        return {**super().describe(), "genres_used": self.genres_used}
+        used = {"genres_used": self.genres_used, "attributes_used": self.attributes_used}
+        return {**super().describe(), **used}
 
     def _state(self):
-        return {**super()._state(), "genres_used": np.array([self.genres_used])}
+        used = np.array([int(self.genres_used), self.attributes_used])
+        return {**super()._state(), "side_used": used}
 
     def _set_state(self, state):
-        self.genres_used = bool(state.get("genres_used", [False])[0])
+        used = state.pop("side_used", None)
+        if used is None:  # saved before attribute nodes: one flag
+            used = [int(state.pop("genres_used", [False])[0]), 0]
+        self.genres_used, self.attributes_used = bool(used[0]), int(used[1])
         super()._set_state(state)
 
 

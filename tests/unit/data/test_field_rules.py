@@ -190,3 +190,12 @@ def test_read_interactions_refuses_ids_that_are_not_positive(tmp_path: Path, suf
     frame.filter(pl.col("user_id") > 0).write_csv(tmp_path / "items.csv")
     with pytest.raises(MovieLensFormatError, match="item_id must be a positive integer, line 3"):
         read_interactions(tmp_path / "items.csv")
+
+
+def test_the_readme_explains_every_quarantine_reason() -> None:
+    from ml.data import schema
+
+    reasons = {v for k, v in vars(schema).items() if k.isupper() and isinstance(v, str)}
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    rows = {line.split("|")[1].strip().strip("`") for line in readme.splitlines() if "| `" in line}
+    assert reasons and reasons <= rows, sorted(reasons - rows)

@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 import assets
+from assets.recommendations import SCORING_BUCKETS_ENV, scoring_assets
 from assets.resources import (
     DEFAULT_HOME,
     POSTGRES_URL_ENV,
@@ -56,10 +57,32 @@ def build_resources(home: str | None = None, postgres_url: str | None = None) ->
     }
 
 
-def build_definitions(home: str | None = None, postgres_url: str | None = None) -> dg.Definitions:
-    """All definitions, with resources for ``home`` (default ``.cineaesthete``)."""
+def scoring_buckets(value: str | None = None) -> int:
+    """``CINE_SCORING_BUCKETS`` (or ``value``): how many steps score the users; default 1."""
+    raw = os.environ.get(SCORING_BUCKETS_ENV, "1") if value is None else value
+    try:
+        buckets = int(raw)
+    except ValueError:
+        buckets = 0
+    if buckets < 1:
+        raise ValueError(f"{SCORING_BUCKETS_ENV} must be a whole number of at least 1, got {raw!r}")
+    return buckets
+
+
+def _assets(buckets: int) -> list:
+    """Every asset of the package, with the scoring split into ``buckets`` steps."""
+    scoring = dg.AssetKey("user_recommendations")
+    found = [a for a in dg.load_assets_from_package_module(assets) if scoring not in a.keys]
+    return [*found, *scoring_assets(buckets)]
+
+
+def build_definitions(
+    home: str | None = None, postgres_url: str | None = None, *, buckets: int | None = None
+) -> dg.Definitions:
+    """All definitions, with resources for ``home`` (default ``.cineaesthete``) and the users
+    scored in ``buckets`` steps (default ``CINE_SCORING_BUCKETS``, else 1)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_package_module(assets),
+        assets=_assets(scoring_buckets() if buckets is None else buckets),
         asset_checks=dg.load_asset_checks_from_package_module(assets),
         jobs=JOBS,
         schedules=build_schedules(

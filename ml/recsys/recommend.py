@@ -33,7 +33,12 @@ def liked_items(row: np.ndarray, ratings: np.ndarray, *, threshold: float, fallb
 
 
 def recommend_with_reasons(
-    model: Recommender, interactions: Interactions, *, k: int = 20, liked_threshold: float = 4.0
+    model: Recommender,
+    interactions: Interactions,
+    *,
+    k: int = 20,
+    liked_threshold: float = 4.0,
+    rows: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Top-``k`` unseen movies for every user, each with the liked movie that explains it.
 
@@ -47,6 +52,9 @@ def recommend_with_reasons(
         List length.
     liked_threshold : float
         Ratings at or above this count as "liked" for explanations.
+    rows : np.ndarray, optional
+        Only the users at these rows of ``interactions`` (a bucket of a fanned-out scoring);
+        default every user. Their lists are exactly those of a call for every user.
 
     Returns
     -------
@@ -61,12 +69,13 @@ def recommend_with_reasons(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     x = interactions.matrix
-    items, scores = model.recommend(x, k)
-    n_users = x.shape[0]
+    items, scores = model.recommend(x, k, rows=rows)
+    rows = np.arange(x.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+    n_users = len(rows)
     because = np.full(items.shape, -1, dtype=np.int64)
     because_sim = np.full(items.shape, np.nan, dtype=np.float32)
-    for u in range(n_users):
-        start, end = x.indptr[u], x.indptr[u + 1]
+    for u, row in enumerate(rows):
+        start, end = x.indptr[row], x.indptr[row + 1]
         liked = liked_items(x.indices[start:end], x.data[start:end], threshold=liked_threshold)
         recs = items[u][items[u] >= 0]
         if len(liked) == 0 or len(recs) == 0 or not model.explainable:
@@ -80,7 +89,7 @@ def recommend_with_reasons(
     ranks = np.tile(np.arange(1, k + 1, dtype=np.int32), (n_users, 1))
     return pl.DataFrame(
         {
-            "user_id": interactions.user_ids[user_rows[valid]],
+            "user_id": interactions.user_ids[rows[user_rows[valid]]],
             "item_id": interactions.item_ids[items[valid]],
             "rank": ranks[valid],
             "score": scores[valid],

@@ -207,6 +207,8 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
     capsys,
 ) -> None:
     monkeypatch.setenv("CINE_POSTGRES_URL", pg_url)
+    # Users are scored in two bucket steps, which the multiprocess executor runs apart.
+    monkeypatch.setenv("CINE_SCORING_BUCKETS", "2")
     home = tmp_path / "home"
     hostile = hostile_inputs(tmp_path, sample_release)
     run = ["run", "--home", str(home), "--config", str(fast_config(tmp_path, hostile))]
@@ -231,6 +233,12 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
         for e in instance.all_logs(latest.dagster_run.run_id, of_type=_MATERIALIZATION)
     }
     assert step in redone and "reused_from_run" not in redone[step], step
+    buckets = {
+        e.step_key: e.dagster_event.pid
+        for e in instance.all_logs(latest.dagster_run.run_id, of_type=_STEP_START)
+        if e.step_key.startswith("user_recommendations_bucket_")
+    }
+    assert len(buckets) == 2 and len(set(buckets.values())) == 2, buckets
     reused_from_killed = {
         a for a, m in redone.items() if getattr(m.get("reused_from_run"), "value", None) == killed
     }

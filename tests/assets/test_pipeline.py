@@ -273,6 +273,12 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
         c for c in first["checks"] if not c["passed"]
     ]
     assert all(c["value"] is not None and c["threshold"] is not None for c in first["checks"])
+    # The release was read and checked once, by the gate's run; the main run went on from
+    # its stored outputs, and the summary holds both runs' checks and steps.
+    assert not {"ratings", "movies", "quarantine"} & set(redone), sorted(redone)
+    assert instance.get_run_by_id(first["ingest_run"]).job_name == "ingest_and_check"
+    assert "movielens" in {s["step"] for s in first["steps"]}
+    assert "ratings_quarantine_share" in {c["name"] for c in first["checks"]}
     assert {t["name"] for t in first["tables"]} >= {"ratings", "movies", "user_recommendations"}
     report = (home / "reports" / "index.html").read_text()
     assert "Published" in report and first["run_id"] in report

@@ -72,18 +72,7 @@ def recommend_with_reasons(
     items, scores = model.recommend(x, k, rows=rows)
     rows = np.arange(x.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
     n_users = len(rows)
-    because = np.full(items.shape, -1, dtype=np.int64)
-    because_sim = np.full(items.shape, np.nan, dtype=np.float32)
-    for u, row in enumerate(rows):
-        start, end = x.indptr[row], x.indptr[row + 1]
-        liked = liked_items(x.indices[start:end], x.data[start:end], threshold=liked_threshold)
-        recs = items[u][items[u] >= 0]
-        if len(liked) == 0 or len(recs) == 0 or not model.explainable:
-            continue
-        sim = model.item_affinity(recs, liked)
-        best = sim.argmax(axis=1)
-        because[u, : len(recs)] = liked[best]
-        because_sim[u, : len(recs)] = sim[np.arange(len(recs)), best]
+    because, because_sim = explain(model, x, rows, items, liked_threshold=liked_threshold)
     valid = items >= 0
     user_rows = np.repeat(np.arange(n_users), k).reshape(n_users, k)
     ranks = np.tile(np.arange(1, k + 1, dtype=np.int32), (n_users, 1))
@@ -104,6 +93,83 @@ def recommend_with_reasons(
         .otherwise(None)
         .alias("because_item_id")
     )
+
+
+#: Cells (users x list length x liked movies) of one batch of explanations: about 16 MB of
+#: float32 affinities per batch, whatever the catalogue or the users' history.
+EXPLAIN_CELLS = 1 << 22
+
+
+def explain(
+    model: Recommender,
+    x,
+    rows: np.ndarray,
+    items: np.ndarray,
+    *,
+    liked_threshold: float,
+    cells: int = EXPLAIN_CELLS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each list ``items[u]`` (item indices, -1 pads) of the user at row ``rows[u]`` of
+    ``x``: the liked item (:func:`liked_items`) with the highest ``model.item_affinity`` to
+    each recommended item, and that affinity; -1 and NaN where there is none.
+
+    Users are explained in batches of similar history length (``cells`` affinities at most
+    per batch, one call of ``model.affinity_batches()``), never one by one: the cost grows
+    with the sum over users of list length x liked movies. Ties go to the first liked
+    item in the user's row order, as ``argmax`` over one user's affinities does.
+    """
+    because = np.full(items.shape, -1, dtype=np.int64)
+    because_sim = np.full(items.shape, np.nan, dtype=np.float32)
+    n, k = items.shape
+    if n == 0 or not model.explainable:
+        return because, because_sim
+    user_of, liked = _liked_pairs(x[rows], liked_threshold)
+    counts = np.bincount(user_of, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    scorer = model.affinity_batches()
+    order = np.argsort(counts, kind="stable")
+    order = order[counts[order] > 0]
+    at = 0
+    while at < len(order):
+        # Longest history in the batch is its last (sorted): grow while the cells fit.
+        end = at + 1
+        while end < len(order) and (end + 1 - at) * k * counts[order[end]] <= cells:
+            end += 1
+        block = order[at:end]
+        width = int(counts[block[-1]])
+        offset = np.arange(width)
+        present = offset[None, :] < counts[block][:, None]
+        sources = np.full((len(block), width), -1, dtype=np.int64)
+        sources[present] = liked[(starts[block][:, None] + offset[None, :])[present]]
+        targets = items[block]
+        sims = scorer(targets, sources)
+        best = sims.argmax(axis=2)
+        found = targets >= 0
+        picked = np.take_along_axis(sources, best, axis=1)
+        value = np.take_along_axis(sims, best[:, :, None], axis=2)[:, :, 0]
+        because[block] = np.where(found, picked, -1)
+        because_sim[block] = np.where(found, value, np.nan)
+        at = end
+    return because, because_sim
+
+
+def _liked_pairs(sub, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(user position, item index) of every liked item of the rows of ``sub`` (CSR), grouped
+    by user in row order: :func:`liked_items` for every user at once."""
+    lengths = np.diff(sub.indptr)
+    user_of = np.repeat(np.arange(sub.shape[0]), lengths)
+    keep = sub.data >= threshold
+    users, liked = [user_of[keep]], [sub.indices[keep].astype(np.int64)]
+    # Users who rated something but nothing that high: their best-rated items stand in.
+    has_liked = np.bincount(user_of[keep], minlength=sub.shape[0]) > 0
+    for u in np.flatnonzero(~has_liked & (lengths > 0)):
+        start, end = sub.indptr[u], sub.indptr[u + 1]
+        fallback = liked_items(sub.indices[start:end], sub.data[start:end], threshold=threshold)
+        users.append(np.full(len(fallback), u))
+        liked.append(fallback.astype(np.int64))
+    user_of, liked = np.concatenate(users), np.concatenate(liked)
+    order = np.argsort(user_of, kind="stable")
+    return user_of[order], liked[order]
 
 
 def display_titles(title: pl.Expr) -> pl.Expr:

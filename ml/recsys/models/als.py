@@ -42,6 +42,9 @@ class FactorModel(Recommender):
         """Cosine similarity in item-factor space."""
         return cosine_rows(self.item_factors[targets], self.item_factors[sources])
 
+    def affinity_vectors(self) -> np.ndarray:
+        return self.item_factors
+
     def item_similarity(self, items: np.ndarray, others: np.ndarray) -> np.ndarray:
         return self.item_affinity(items, others)
 

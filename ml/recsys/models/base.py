@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -167,6 +168,32 @@ class Recommender:
         """How much each source item speaks for each target, shape (len(targets), len(sources))."""
         raise NotImplementedError
 
+    def affinity_vectors(self) -> np.ndarray | None:
+        """Item vectors, shape (n_items, d), whose cosine is ``item_affinity``; None when the
+        affinity is not a cosine. Lets :meth:`affinity_batches` explain many users at once."""
+        return None
+
+    def affinity_batches(self):
+        """A function ``(targets (B, k), sources (B, L)) -> (B, k, L)``: ``item_affinity`` of
+        B users at once, each row its user's targets and sources (item indices, -1 pads).
+        Padded entries are -inf. Factor models do it in one batched matrix product of unit
+        vectors, item-item models in one gather; others row by row."""
+        vectors = self.affinity_vectors()
+        if vectors is None:
+            return functools.partial(_rowwise_affinity, self.item_affinity)
+        import torch
+
+        unit = torch.from_numpy(unit_rows(np.asarray(vectors, dtype=np.float32)))
+
+        def cosine(targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+            # torch's batched GEMM: 3x numpy's stacked matmul on these shapes.
+            t, s = (_rows_of(unit, np.maximum(i, 0)) for i in (targets, sources))
+            sims = torch.bmm(t, s.transpose(1, 2))
+            pad = torch.from_numpy((targets < 0)[:, :, None] | (sources < 0)[:, None, :])
+            return sims.masked_fill_(pad, -np.inf).numpy()
+
+        return cosine
+
     def _state(self) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
@@ -214,8 +241,34 @@ def binary(x: sp.csr_matrix) -> sp.csr_matrix:
     return out
 
 
+def unit_rows(a: np.ndarray) -> np.ndarray:
+    """The rows of ``a`` scaled to length 1 (a zero row stays zero)."""
+    return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+
+
 def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine similarity between the rows of ``a`` and of ``b``: shape (len(a), len(b))."""
-    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-    return a @ b.T
+    return unit_rows(a) @ unit_rows(b).T
+
+
+def _rows_of(table, index: np.ndarray):
+    """``table[index]`` for a torch ``table`` and an integer array of any shape."""
+    import torch
+
+    flat = torch.from_numpy(np.ascontiguousarray(index, dtype=np.int64).ravel())
+    return table.index_select(0, flat).view(*index.shape, table.shape[1])
+
+
+def mask_padding(sims: np.ndarray, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    sims = np.asarray(sims, dtype=np.float32)
+    sims[(targets < 0)[:, :, None] | (sources < 0)[:, None, :]] = -np.inf
+    return sims
+
+
+def _rowwise_affinity(affinity, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    out = np.full((*targets.shape, sources.shape[1]), -np.inf, dtype=np.float32)
+    for b, (t, s) in enumerate(zip(targets, sources)):
+        tk, sk = t >= 0, s >= 0
+        if tk.any() and sk.any():
+            out[b, np.flatnonzero(tk)[:, None], np.flatnonzero(sk)] = affinity(t[tk], s[sk])
+    return out

@@ -125,8 +125,11 @@ class NeuMfModel(Recommender):
 
     def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
         """Cosine of the items' GMF and MLP embeddings, side by side."""
-        items = np.hstack([self.state["gmf_items.weight"], self.state["mlp_items.weight"]])
+        items = self.affinity_vectors()
         return cosine_rows(items[targets], items[sources])
+
+    def affinity_vectors(self) -> np.ndarray:
+        return np.hstack([self.state["gmf_items.weight"], self.state["mlp_items.weight"]])
 
     def _state(self):
         return self.state

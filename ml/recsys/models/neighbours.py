@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ml.recsys.models.als import AlsModel, AlsParams
-from ml.recsys.models.base import Recommender, binary
+from ml.recsys.models.base import Recommender, binary, mask_padding
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,18 @@ class ItemItemModel(Recommender):
         block = self.weights[sources][:, targets]
         block = block.toarray() if sp.issparse(block) else block
         return np.asarray(block, dtype=np.float32).T
+
+    def affinity_batches(self):
+        """Dense ``W``: one gather ``W[source, target]`` for every user of a batch."""
+        if sp.issparse(self.weights):
+            return super().affinity_batches()
+        weights = self.weights
+
+        def gather(targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+            sims = weights[np.maximum(sources, 0)[:, None, :], np.maximum(targets, 0)[:, :, None]]
+            return mask_padding(sims, targets, sources)
+
+        return gather
 
     def _state(self):
         if sp.issparse(self.weights):

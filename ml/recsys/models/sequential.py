@@ -170,6 +170,9 @@ class SasRecModel(Recommender):
         items = self.state["items.weight"][1:]
         return cosine_rows(items[targets], items[sources])
 
+    def affinity_vectors(self) -> np.ndarray:
+        return self.state["items.weight"][1:]
+
     def describe(self) -> dict:
         return {**super().describe(), "time_ordered": getattr(self, "ordered", False)}
 

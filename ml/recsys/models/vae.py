@@ -86,6 +86,9 @@ class MultVaeModel(Recommender):
         items = self.state["decoder.2.weight"]
         return cosine_rows(items[targets], items[sources])
 
+    def affinity_vectors(self) -> np.ndarray:
+        return self.state["decoder.2.weight"]
+
     def _state(self):
         return self.state
 

@@ -126,11 +126,13 @@ def markdown(results: list[dict]) -> list[str]:
         "",
         f"Measured {dates} by `benchmarks/sentiment_cli.py` on {os.cpu_count()} "
         f"CPU cores ({platform.machine()}, shared with other jobs), Python "
-        f"{platform.python_version()}. Each corpus is split 80/20 (stratified, seed 42); "
+        f"{platform.python_version()}. Each corpus is split 80/20 (stratified, by the seed "
+        "in the first column); "
         "the 80% goes through `cine sentiment train` as a user runs it (its own 20% held-out "
         "measurement, then the refit on all of its data, the default), the other 20% through "
         "`cine sentiment score`, without labels. The accuracy is of the shipped model on "
-        "texts it never saw.",
+        "texts it never saw. Splits after the first pass `--test-fraction 0`, which ships "
+        "the same model without the CLI's own held-out training (half the time).",
         "",
         "| corpus | command | model | sentence classifier fine-tuned on | train texts | "
         "held-out texts | accuracy ± SE | goal | F1 | ECE | confusion [[tn, fp], [fn, tp]] "

@@ -8,13 +8,16 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome
-from assets.reuse import previous_output, source_version
+from assets.reuse import REUSED_FROM, last_output, previous_output, source_version
 from ml import device
 from ml.recsys.evaluation import CANDIDATES, SEARCH_SPACES, evaluate_model, make_split, tune
 from ml.recsys.interactions import Interactions
 from ml.recsys.models import build
 from ml.recsys.models.als import AlsModel, AlsParams
 from ml.recsys.models.base import Recommender
+
+#: The job that searches models whatever the data's size (``pipelines.jobs``).
+TUNING_JOB = "tuning"
 
 #: Code version of these assets: their source and the ml modules they import.
 CODE = source_version(__name__)
@@ -77,6 +80,12 @@ class TuningConfig(dg.Config):
         "validation ratings (every user trains); None or fewer users: all of them.",
     )
     seed: int = Field(default=42, description="Seed of the validation split and the models.")
+    nightly_max_ratings: int = Field(
+        default=5_000_000,
+        description="Above this many ratings, a run of any job but `tuning` keeps the last "
+        "tuning's table (the weekly `tuning` job, schedule weekly_model_tuning, retunes), so "
+        "the nightly run does not search models over 25M ratings; 0: tune in every run.",
+    )
     validation_repeats: int = Field(
         default=1,
         description="Validation splits per configuration (seeds seed, seed+1, ...), metrics "
@@ -96,6 +105,15 @@ def model_tuning(
     """Every configuration tried or skipped, with validation metrics on the protocol's split."""
     if (reused := previous_output(context, home)) is not None:
         return reused
+    large = config.nightly_max_ratings and ratings.height > config.nightly_max_ratings
+    if large and context.job_name != TUNING_JOB and (kept := last_output(context, home)):
+        source = kept.metadata[REUSED_FROM]
+        context.log.info(
+            f"model_tuning: {ratings.height:,} ratings > nightly_max_ratings "
+            f"{config.nightly_max_ratings:,}: keeping the tuning of run "
+            f"{getattr(source, 'value', source)} (the `{TUNING_JOB}` job retunes)"
+        )
+        return kept
     table = tune(
         ratings,
         models=config.models,

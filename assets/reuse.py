@@ -187,3 +187,21 @@ def previous_output(context: dg.AssetExecutionContext, home: CineHome) -> dg.Out
     """:func:`previous_outputs` of a single-output asset."""
     outputs = previous_outputs(context, home)
     return outputs[0] if outputs else None
+
+
+def last_output(context: dg.AssetExecutionContext, home: CineHome) -> dg.Output | None:
+    """The stored value of this single-output asset's last materialization whatever changed
+    since (its code, config or inputs), with that materialization's metadata and
+    ``reused_from_run``; None when there is none. For an asset that a deployment refreshes
+    on its own schedule rather than in every run (``model_tuning`` at scale)."""
+    key = context.asset_key
+    event = context.instance.get_latest_materialization_event(key)
+    if event is None or storage.stored_path(home, "__".join(key.path)) is None:
+        return None
+    previous = dict(event.asset_materialization.metadata)
+    run_id = previous.pop(REUSED_FROM, None)
+    previous.pop("path", None)
+    source_run = run_id.value if run_id is not None else event.run_id
+    return dg.Output(
+        storage.load(home, "__".join(key.path)), metadata={**previous, REUSED_FROM: source_run}
+    )

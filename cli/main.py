@@ -555,7 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--job",
         default="cine",
         help="cine (default), evaluation (hybrid "
-        "ablation), sentiment_cv (5-fold model card) or ingest_and_check",
+        "ablation), sentiment_cv (5-fold model card), tuning (the model search alone) or "
+        "ingest_and_check",
     )
     run.add_argument(
         "--full",

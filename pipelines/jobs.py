@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.models import TUNING_JOB
+
 MAIN_JOB = "cine"
 INGEST_JOB = "ingest_and_check"
 
@@ -26,6 +28,13 @@ evaluation_job = dg.define_asset_job(
     "offline comparison of experiment variants with bootstrap intervals (minutes).",
 )
 
+tuning_job = dg.define_asset_job(
+    TUNING_JOB,
+    selection=dg.AssetSelection.assets("model_tuning"),
+    description="The model search alone, on the last ingested ratings, whatever their size; "
+    "above TuningConfig.nightly_max_ratings the nightly run keeps what this job found.",
+)
+
 ingest_job = dg.define_asset_job(
     INGEST_JOB,
     selection=dg.AssetSelection.groups("ingest"),
@@ -44,4 +53,4 @@ vibe_job = dg.define_asset_job(
     description="Trailers, frames, embeddings and the vibe index only (new trailer files).",
 )
 
-JOBS = [cine_job, ingest_job, evaluation_job, sentiment_cv_job, vibe_job]
+JOBS = [cine_job, ingest_job, evaluation_job, sentiment_cv_job, vibe_job, tuning_job]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.jobs import cine_job, evaluation_job, sentiment_cv_job
+from pipelines.jobs import cine_job, evaluation_job, sentiment_cv_job, tuning_job
 
 NIGHTLY_CRON = "0 2 * * *"
 WEEKLY_CRON = "0 4 * * 0"
@@ -20,6 +20,9 @@ SCHEDULES = (
      "The whole gated pipeline: ingest, train, check, publish, report."),
     ("weekly_ranking_ablation", evaluation_job, "weekly",
      "The hybrid ablation (single models, blend, hybrid, hybrid + MMR; both protocols)."),
+    ("weekly_model_tuning", tuning_job, "weekly",
+     "The model search on the last ratings: what the nightly run uses above "
+     "TuningConfig.nightly_max_ratings (below it, every nightly run tunes)."),
     ("weekly_sentiment_cv", sentiment_cv_job, "weekly",
      "5-fold CV of every sentiment model: the model card (about 70 min)."),
 )  # fmt: skip

@@ -90,6 +90,7 @@ def test_the_ui_serves_schedules_and_sensors(webserver: int) -> None:
         "nightly_refresh": ("cine", "0 2 * * *", "STOPPED"),
         "weekly_ranking_ablation": ("evaluation", "0 4 * * 0", "STOPPED"),
         "weekly_sentiment_cv": ("sentiment_cv", "0 4 * * 0", "STOPPED"),
+        "weekly_model_tuning": ("tuning", "0 4 * * 0", "STOPPED"),
     }
     sensors = {
         s["name"]: ([t["pipelineName"] for t in s["targets"]], s["sensorState"]["status"])
@@ -101,6 +102,6 @@ def test_the_ui_serves_schedules_and_sensors(webserver: int) -> None:
         # It starts no run (it reports on failed ones), so it is on from the start.
         "failed_run_report": ([], "RUNNING"),
     }
-    assert {"cine", "evaluation", "sentiment_cv", "ingest_and_check", "vibe_refresh"} <= {
+    assert {"cine", "evaluation", "sentiment_cv", "ingest_and_check", "vibe_refresh", "tuning"} <= {
         j["name"] for j in repo["jobs"]
     }

@@ -73,3 +73,44 @@ def test_a_spent_budget_fails_the_selection_and_says_so(sample, tmp_path: Path) 
         )
     table = pl.read_parquet(home.root / "tables" / "model_tuning.parquet")
     assert table["skipped"].to_list() == ["time budget spent"]
+
+
+def test_above_nightly_max_ratings_only_the_tuning_job_searches(sample, tmp_path: Path) -> None:
+    home = CineHome(path=str(tmp_path / "home"))
+    resources = {"home": home, "io_manager": CineIOManager(home=home)}
+
+    defs = dg.Definitions(
+        assets=[sample, models.model_tuning],
+        jobs=[
+            dg.define_asset_job("cine", selection=dg.AssetSelection.all()),
+            dg.define_asset_job(
+                models.TUNING_JOB, selection=dg.AssetSelection.assets("model_tuning")
+            ),
+        ],
+        resources=resources,
+    )
+
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run(name: str, limit: int, tag: str):
+        config = {"models": ["popularity"], "nightly_max_ratings": limit, "seed": len(tag)}
+        result = defs.resolve_job_def(name).execute_in_process(
+            instance=instance, run_config={"ops": {"model_tuning": {"config": config}}}
+        )
+        event = instance.get_latest_materialization_event(dg.AssetKey("model_tuning"))
+        meta = event.asset_materialization.metadata
+        logs = " ".join(e.user_message for e in instance.all_logs(result.run_id))
+        return result.run_id, meta.get("reused_from_run"), logs
+
+    # No tuning yet: the nightly run searches even above the limit.
+    first, reused, _ = run("cine", 10, "a")
+    assert reused is None
+    # Above the limit, a run whose search would differ (here its config; at night, new ratings)
+    # keeps that search instead of redoing it.
+    second, reused, logs = run("cine", 10, "bb")
+    assert reused.value == first and "keeping the tuning of run" in logs
+    # The weekly tuning job searches whatever the size; a limit of 0 tunes in every run.
+    _, reused, _ = run(models.TUNING_JOB, 10, "ccc")
+    assert reused is None
+    _, reused, _ = run("cine", 0, "dddd")
+    assert reused is None

@@ -265,7 +265,8 @@ def tune(
     share is not spent, and when the model's previous configuration took no longer than what
     is left of the share (so that no model eats the next one's time); otherwise it is a row
     whose ``skipped`` says why. A started configuration gets the end of its model's share as
-    its deadline: the torch models stop their epochs there. What can still overrun is what
+    its deadline: the torch models stop their epochs there, implicit's ALS and BPR their
+    iterations (after the one under way). What can still overrun is what
     cannot be interrupted: a model's first configuration when it is closed-form (EASE,
     ItemKNN), a torch model's start-up and the scoring of a stopped model. Models whose
     memory grows with ``n_items²`` (EASE, ItemKNN, RP3beta) are skipped above ``max_items``.

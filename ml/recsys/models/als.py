@@ -24,6 +24,10 @@ class AlsParams:
     confidence: str = "linear"
 
 
+class _OutOfTime(Exception):
+    """Raised from implicit's per-iteration callback to end ``fit`` at the deadline."""
+
+
 class FactorModel(Recommender):
     """A model whose scores are dot products of user and item factors."""
 
@@ -57,8 +61,18 @@ class FactorModel(Recommender):
 
     def _fit_implicit(self, model, weights: sp.csr_matrix) -> None:
         self.device = "cuda" if self._gpu() else "cpu"
+
+        def stop_at_deadline(*progress) -> None:  # ALS: (iteration, s, loss); BPR: 4 values
+            # After each full iteration (users, then items): a model that stops here is a
+            # valid model of fewer iterations, as the torch models stop at an epoch.
+            if self.out_of_time():
+                raise _OutOfTime
+
         with threadpool_limits(limits=1, user_api="blas"):
-            model.fit(weights, show_progress=False)
+            try:
+                model.fit(weights, show_progress=False, callback=stop_at_deadline)
+            except _OutOfTime:
+                pass
         if self._gpu():
             model = model.to_cpu()
         self.user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)

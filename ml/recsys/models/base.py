@@ -114,8 +114,9 @@ class Recommender:
         ``side`` is the ``ml.recsys.interactions.Interactions`` that ``x`` came from; only models
         with ``uses_side`` read its sessions and item features. ``deadline`` (a
         ``time.monotonic()`` value) stops the models trained in epochs at the first batch past
-        it, with their best state so far, and sets ``stopped_at_deadline``; closed-form models
-        cannot be interrupted and ignore it.
+        it, with their best state so far, and implicit's ALS and BPR after the iteration under
+        way, and sets ``stopped_at_deadline``; closed-form models cannot be interrupted and
+        ignore it.
         """
         x = sp.csr_matrix(x, dtype=np.float32)
         self.n_items = x.shape[1]

@@ -118,3 +118,25 @@ def test_display_title(raw: str, shown: str) -> None:
 
     out = pl.DataFrame({"t": [raw]}).select(display_titles(pl.col("t")))
     assert out.item() == shown
+
+
+@pytest.mark.parametrize("name", ["als", "bpr"])
+def test_implicit_models_stop_at_the_deadline_after_one_iteration(name: str) -> None:
+    import time
+
+    from ml.recsys.models import build
+
+    x = checkerboard()
+    params = {"factors": 4}
+    calls = []
+    model = build(name, {**params, "iterations": 500}, seed=0)
+    original = model.out_of_time
+    model.out_of_time = lambda: calls.append(1) or original()
+    model.fit(x, deadline=time.monotonic() - 1)
+    # One iteration ran (the callback comes after it), then the fit stopped: a usable model.
+    assert model.stopped_at_deadline and len(calls) == 1
+    assert np.isfinite(model.item_factors).all() and model.item_factors.any()
+    items, _ = model.recommend(x, 2)
+    assert (items >= 0).all()
+    untimed = build(name, {**params, "iterations": 3}, seed=0).fit(x)
+    assert not untimed.stopped_at_deadline

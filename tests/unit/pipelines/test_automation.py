@@ -24,6 +24,7 @@ def test_schedules_target_their_jobs_and_start_stopped(defs) -> None:
         "nightly_refresh": ("cine", "0 2 * * *"),
         "weekly_ranking_ablation": ("evaluation", "0 4 * * 0"),
         "weekly_sentiment_cv": ("sentiment_cv", "0 4 * * 0"),
+        "weekly_model_tuning": ("tuning", "0 4 * * 0"),
     }
     assert {s.default_status for s in schedules.values()} == {dg.DefaultScheduleStatus.STOPPED}
 

@@ -8,7 +8,7 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome
-from assets.reuse import REUSED_FROM, last_output, previous_output, source_version
+from assets.reuse import last_output, previous_output, source_version
 from ml import device
 from ml.recsys.evaluation import CANDIDATES, SEARCH_SPACES, evaluate_model, make_split, tune
 from ml.recsys.interactions import Interactions
@@ -107,13 +107,13 @@ def model_tuning(
         return reused
     large = config.nightly_max_ratings and ratings.height > config.nightly_max_ratings
     if large and context.job_name != TUNING_JOB and (kept := last_output(context, home)):
-        source = kept.metadata[REUSED_FROM]
+        output, source_run = kept
         context.log.info(
             f"model_tuning: {ratings.height:,} ratings > nightly_max_ratings "
-            f"{config.nightly_max_ratings:,}: keeping the tuning of run "
-            f"{getattr(source, 'value', source)} (the `{TUNING_JOB}` job retunes)"
+            f"{config.nightly_max_ratings:,}: keeping the tuning of run {source_run} "
+            f"(the `{TUNING_JOB}` job retunes)"
         )
-        return kept
+        return output
     table = tune(
         ratings,
         models=config.models,

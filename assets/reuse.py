@@ -163,19 +163,9 @@ def previous_outputs(context: dg.AssetExecutionContext, home: CineHome) -> list[
             return None
     outputs, runs = [], set()
     for key in keys:
-        event = context.instance.get_latest_materialization_event(key)
-        previous = dict(event.asset_materialization.metadata)
-        run_id = previous.pop(REUSED_FROM, None)
-        source_run = run_id.value if run_id is not None else event.run_id
+        output, source_run = _stored_output(context, home, key)
         runs.add(source_run[:8])
-        previous.pop("path", None)
-        outputs.append(
-            dg.Output(
-                storage.load(home, "__".join(key.path)),
-                output_name=context.assets_def.get_output_name_for_asset_key(key),
-                metadata={**previous, REUSED_FROM: source_run},
-            )
-        )
+        outputs.append(output)
     context.log.info(
         f"{names}: reusing the output of run {', '.join(sorted(runs))} "
         "(same code, config and inputs)"
@@ -189,19 +179,32 @@ def previous_output(context: dg.AssetExecutionContext, home: CineHome) -> dg.Out
     return outputs[0] if outputs else None
 
 
-def last_output(context: dg.AssetExecutionContext, home: CineHome) -> dg.Output | None:
-    """The stored value of this single-output asset's last materialization whatever changed
-    since (its code, config or inputs), with that materialization's metadata and
-    ``reused_from_run``; None when there is none. For an asset that a deployment refreshes
-    on its own schedule rather than in every run (``model_tuning`` at scale)."""
-    key = context.asset_key
+def _stored_output(
+    context: dg.AssetExecutionContext, home: CineHome, key: dg.AssetKey
+) -> tuple[dg.Output, str]:
+    """Asset ``key``'s stored value as this step's output, with its last materialization's
+    metadata and ``reused_from_run``; and the run that computed it."""
     event = context.instance.get_latest_materialization_event(key)
-    if event is None or storage.stored_path(home, "__".join(key.path)) is None:
-        return None
     previous = dict(event.asset_materialization.metadata)
     run_id = previous.pop(REUSED_FROM, None)
-    previous.pop("path", None)
     source_run = run_id.value if run_id is not None else event.run_id
-    return dg.Output(
-        storage.load(home, "__".join(key.path)), metadata={**previous, REUSED_FROM: source_run}
+    previous.pop("path", None)
+    output = dg.Output(
+        storage.load(home, "__".join(key.path)),
+        output_name=context.assets_def.get_output_name_for_asset_key(key),
+        metadata={**previous, REUSED_FROM: source_run},
     )
+    return output, source_run
+
+
+def last_output(context: dg.AssetExecutionContext, home: CineHome) -> tuple[dg.Output, str] | None:
+    """The stored value of this single-output asset's last materialization whatever changed
+    since (its code, config or inputs), as :func:`previous_output` gives it, and the run that
+    computed it; None when there is none. For an asset that a deployment refreshes on its own
+    schedule rather than in every run (``model_tuning`` at scale)."""
+    key = context.asset_key
+    if context.instance.get_latest_materialization_event(key) is None:
+        return None
+    if storage.stored_path(home, "__".join(key.path)) is None:
+        return None
+    return _stored_output(context, home, key)

@@ -146,7 +146,8 @@ def build_run_summary(
     if run_record is None:
         raise KeyError(f"no run {run_id} in the Dagster instance at {instance.root_directory}")
     materialized, checks, errors = run_events(instance, run_id)
-    gate = run_ids(instance, run_id)[0] if len(run_ids(instance, run_id)) > 1 else None
+    ids = run_ids(instance, run_id)
+    gate = ids[0] if len(ids) > 1 else None
     first = (instance.get_run_record_by_id(gate) if gate else None) or run_record
     published = materialized.get("published_version")
     failed_blocking = [c for c in checks if c["blocking"] and not c["passed"]]

@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from ml import device
 from ml.recsys.interactions import confidence
-from ml.recsys.models.base import Recommender, binary, cosine_rows
+from ml.recsys.models.base import Recommender, binary
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,8 @@ class FactorModel(Recommender):
             )
         return self.user_factors[rows] @ self.item_factors.T
 
-    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """Cosine similarity in item-factor space."""
-        return cosine_rows(self.item_factors[targets], self.item_factors[sources])
-
     def affinity_vectors(self) -> np.ndarray:
+        """The item factors: affinity is cosine similarity in item-factor space."""
         return self.item_factors
 
     def item_similarity(self, items: np.ndarray, others: np.ndarray) -> np.ndarray:

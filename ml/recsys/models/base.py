@@ -166,8 +166,12 @@ class Recommender:
         return batched_top_k(lambda r: self.score(x, rows[r]), x[rows], k, batch_size=batch_size)
 
     def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """How much each source item speaks for each target, shape (len(targets), len(sources))."""
-        raise NotImplementedError
+        """How much each source item speaks for each target, shape (len(targets), len(sources)):
+        by default the cosine of their ``affinity_vectors``."""
+        vectors = self.affinity_vectors()
+        if vectors is None:
+            raise NotImplementedError(f"{self.name} has no item affinity")
+        return cosine_rows(vectors[targets], vectors[sources])
 
     def affinity_vectors(self) -> np.ndarray | None:
         """Item vectors, shape (n_items, d), whose cosine is ``item_affinity``; None when the

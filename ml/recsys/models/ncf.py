@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ml.recsys.models.base import Recommender, binary, cosine_rows
+from ml.recsys.models.base import Recommender, binary
 from ml.recsys.models.neural import (
     EarlyStopping,
     cpu_threads,
@@ -123,12 +123,8 @@ class NeuMfModel(Recommender):
         with cpu_threads("cpu"):
             return _all_items(self._net(), np.asarray(rows), self.n_items, "cpu")
 
-    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """Cosine of the items' GMF and MLP embeddings, side by side."""
-        items = self.affinity_vectors()
-        return cosine_rows(items[targets], items[sources])
-
     def affinity_vectors(self) -> np.ndarray:
+        """The items' GMF and MLP embeddings, side by side."""
         return np.hstack([self.state["gmf_items.weight"], self.state["mlp_items.weight"]])
 
     def _state(self):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ml.recsys.models.base import Recommender, cosine_rows
+from ml.recsys.models.base import Recommender
 from ml.recsys.models.neural import (
     EarlyStopping,
     cpu_threads,
@@ -165,12 +165,8 @@ class SasRecModel(Recommender):
         with cpu_threads("cpu"):
             return _logits(self._net(), self.sequences[rows], "cpu")
 
-    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """Cosine of the items' embeddings."""
-        items = self.state["items.weight"][1:]
-        return cosine_rows(items[targets], items[sources])
-
     def affinity_vectors(self) -> np.ndarray:
+        """The items' embeddings (row 0 is padding)."""
         return self.state["items.weight"][1:]
 
     def describe(self) -> dict:

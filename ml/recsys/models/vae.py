@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ml import device
-from ml.recsys.models.base import Recommender, binary, cosine_rows
+from ml.recsys.models.base import Recommender, binary
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,8 @@ class MultVaeModel(Recommender):
             logits, _, _ = self._net()(batch)
         return logits.numpy()
 
-    def item_affinity(self, targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """Cosine of the items' output embeddings (decoder weights)."""
-        items = self.state["decoder.2.weight"]
-        return cosine_rows(items[targets], items[sources])
-
     def affinity_vectors(self) -> np.ndarray:
+        """The items' output embeddings (decoder weights)."""
         return self.state["decoder.2.weight"]
 
     def _state(self):

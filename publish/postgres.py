@@ -27,6 +27,8 @@ from publish import access, sqlfiles
 log = logging.getLogger(__name__)
 
 READER_SCHEMA = "cine"
+#: Rows per COPY statement: the CSV of one slice is what a publish holds in memory.
+COPY_SLICE_ROWS = 1_000_000
 
 
 class PostgresUnavailable(RuntimeError):
@@ -312,18 +314,38 @@ class Publisher:
             log.warning(f"could not drop {schema} after a failed publish: {cleanup}")
 
     def _load(self, conn, schema: str, tables: dict[str, pl.DataFrame]) -> None:
+        """Create each table from its DDL, COPY its rows in slices, then add its keys.
+
+        The primary key and unique constraints are dropped before the COPY and added back
+        after it: each index is then built once from sorted rows instead of being updated
+        row by row (3x the bare COPY at 4M rows, measured in docs/scale_benchmark.md). A
+        duplicate fails the ``ADD CONSTRAINT`` with the key that repeats, and the half-loaded
+        schema is dropped as for any other failure. Slices bound the CSV held in memory.
+        """
         with conn.cursor() as cur:
+            cur.execute(sqlfiles.load("bulk_load_settings"))
             cur.execute(sqlfiles.compose("create_version_schema", schema=sqlfiles.ident(schema)))
             for name, frame in tables.items():
                 table = sqlfiles.ident(schema, name)
                 cur.execute(sqlfiles.compose(f"tables/{name}", table=table))
-                buf = io.BytesIO()
-                _to_postgres_csv(frame).write_csv(buf, include_header=True, null_value="")
-                buf.seek(0)
+                cur.execute(sqlfiles.load("table_keys"), {"schema": schema, "name": name})
+                keys = cur.fetchall()
+                for constraint, _ in keys:
+                    cur.execute(
+                        sqlfiles.compose(
+                            "drop_constraint", table=table, constraint=sqlfiles.ident(constraint)
+                        )
+                    )
                 copy = sqlfiles.compose(
                     "copy_into", table=table, columns=sqlfiles.ident_list(frame.columns)
                 )
-                cur.copy_expert(copy, buf)
+                for piece in _to_postgres_csv(frame).iter_slices(COPY_SLICE_ROWS):
+                    buf = io.BytesIO()
+                    piece.write_csv(buf, include_header=True, null_value="")
+                    buf.seek(0)
+                    cur.copy_expert(copy, buf)
+                if keys:
+                    cur.execute(sqlfiles.add_constraints(table, keys))
         conn.commit()
 
     def _switch(

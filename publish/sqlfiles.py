@@ -30,3 +30,13 @@ def ident(*parts: str) -> sql.Identifier:
 
 def ident_list(names: list[str]) -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+
+
+def add_constraints(table: sql.Composable, keys: list[tuple[str, str]]) -> sql.Composed:
+    """``ALTER TABLE table ADD CONSTRAINT name definition, ...`` for ``(name, definition)``
+    pairs as ``pg_get_constraintdef`` returned them (server text, not user input)."""
+    clauses = sql.SQL(", ").join(
+        sql.SQL("ADD CONSTRAINT {} {}").format(sql.Identifier(name), sql.SQL(definition))
+        for name, definition in keys
+    )
+    return sql.SQL(load("add_constraints")).format(table=table, clauses=clauses)

@@ -132,10 +132,15 @@ def embed_texts(
                 chunks.append(chunk)
                 owner.append(i)
         vectors = embed_chunks(chunks, batch_size=batch_size, device=device)
-        owner_arr = np.asarray(owner)
+        # ``owner`` ascends: each text's windows are one run of rows (linear, not a mask
+        # over every window per text).
+        starts = np.searchsorted(np.asarray(owner), np.arange(len(missing)))
+        means = (
+            np.add.reduceat(vectors, starts, axis=0) / np.diff(starts, append=len(owner))[:, None]
+        )
+        maxes = np.maximum.reduceat(vectors, starts, axis=0)
         for i, key in enumerate(missing):
-            rows = vectors[owner_arr == i]
-            cache[key] = np.concatenate([rows.mean(0), rows.max(0)]).astype(np.float32)
+            cache[key] = np.concatenate([means[i], maxes[i]]).astype(np.float32)
         _write_cache(cache_dir, params, cache)
     return np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 2 * EMBED_DIM))
 

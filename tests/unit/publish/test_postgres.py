@@ -91,6 +91,41 @@ def test_failed_load_leaves_the_published_version_untouched(pg_url: str) -> None
     assert "cine_v2" not in schemas, "the half-loaded version must be dropped"
 
 
+KEYS = """
+    SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint AS c
+    JOIN pg_class AS t ON t.oid = c.conrelid JOIN pg_namespace AS n ON n.oid = t.relnamespace
+    WHERE n.nspname = '{schema}' AND t.relname = 'user_recommendations' AND c.contype IN ('p', 'u')
+    ORDER BY c.conname
+"""
+
+
+def test_rows_copied_in_slices_get_the_ddl_keys_after_the_copy(pg_url: str, monkeypatch) -> None:
+    from publish import postgres
+
+    monkeypatch.setattr(postgres, "COPY_SLICE_ROWS", 4)  # 3 users x 3 ranks: 3 COPY slices
+    version = Publisher(pg_url).publish({"user_recommendations": recs(3)}, run_id="sliced")
+    got = rows(pg_url, "SELECT user_id, rank FROM cine.user_recommendations ORDER BY 1, 2")
+    assert got == [(u, r) for u in range(3) for r in (1, 2, 3)]
+    assert rows(pg_url, KEYS.format(schema=version.schema_name)) == [
+        ("user_recommendations_pkey", "PRIMARY KEY (user_id, rank)"),
+        ("user_recommendations_user_id_item_id_key", "UNIQUE (user_id, item_id)"),
+    ]
+
+
+def test_a_repeated_key_fails_the_publish_naming_it(pg_url: str, monkeypatch) -> None:
+    from publish import postgres
+
+    monkeypatch.setattr(postgres, "COPY_SLICE_ROWS", 2)  # the repeat lands in another slice
+    pub = Publisher(pg_url)
+    pub.publish({"user_recommendations": recs(2)}, run_id="good")
+    bad = pl.concat([recs(2), recs(2).tail(1)])
+    with pytest.raises(psycopg2.errors.UniqueViolation, match=r"\(user_id, rank\)=\(1, 3\)"):
+        pub.publish({"user_recommendations": bad}, run_id="bad")
+    assert pub.current().run_id == "good"
+    schemas = {r[0] for r in rows(pg_url, "SELECT nspname FROM pg_namespace")}
+    assert "cine_v2" not in schemas, "the half-loaded version must be dropped"
+
+
 def test_a_reader_never_sees_a_mixed_or_missing_view(pg_url: str) -> None:
     """Readers polling while versions switch always see one complete version."""
     pub = Publisher(pg_url, keep_versions=3)

@@ -10,14 +10,23 @@ from pydantic import Field
 from assets.resources import CineHome
 from assets.reuse import last_output, previous_output, source_version
 from ml import device
-from ml.recsys.evaluation import CANDIDATES, SEARCH_SPACES, evaluate_model, make_split, tune
+from ml.recsys.evaluation import (
+    CANDIDATES,
+    SEARCH_SPACES,
+    evaluate_model,
+    make_split,
+    sample_users,
+    tune,
+)
 from ml.recsys.interactions import Interactions
 from ml.recsys.models import build
 from ml.recsys.models.als import AlsModel, AlsParams
 from ml.recsys.models.base import Recommender
 
-#: The job that searches models whatever the data's size (``pipelines.jobs``).
+#: The job that searches models and fits the ALS baseline whatever the data's size
+#: (``pipelines.jobs``); above ``NIGHTLY_MAX_RATINGS`` the other jobs keep what it found.
 TUNING_JOB = "tuning"
+NIGHTLY_MAX_RATINGS = 5_000_000
 
 #: Code version of these assets: their source and the ml modules they import.
 CODE = source_version(__name__)
@@ -32,6 +41,17 @@ class AlsConfig(dg.Config):
     iterations: int = Field(default=AlsParams.iterations, description="ALS sweeps.")
     seed: int = Field(default=42, description="Seed for factors and the validation split.")
     use_gpu: bool | None = Field(default=None, description="None: use a GPU when there is one.")
+    validation_users: int | None = Field(
+        default=5000,
+        description="Users whose validation lists are scored, drawn by seed among those with "
+        "validation ratings (every user trains); None or fewer users: all of them.",
+    )
+    nightly_max_ratings: int = Field(
+        default=NIGHTLY_MAX_RATINGS,
+        description="Above this many ratings, a run of any job but `tuning` keeps the last "
+        "baseline (two ALS fits over 25M ratings are minutes; the weekly `tuning` job refits "
+        "it); 0: fit in every run.",
+    )
 
 
 @dg.asset(group_name="models", code_version=CODE)
@@ -45,13 +65,23 @@ def als_model(
     """Implicit ALS baseline, validated on a held-out split, then refit on all ratings."""
     if (reused := previous_output(context, home)) is not None:
         return reused
+    if (
+        kept := _kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
+    ) is not None:
+        return kept
     params = AlsParams(config.factors, config.regularization, config.alpha, config.iterations)
     split = make_split(ratings, "stratified", seed=config.seed)
-    validation = evaluate_model("als", vars(params), split, seed=config.seed)
+    users = sample_users(split, config.validation_users, seed=config.seed)
+    validation = evaluate_model("als", vars(params), split, seed=config.seed, users=users)
     model = AlsModel(params, seed=config.seed, use_gpu=config.use_gpu).fit(user_item_matrix.matrix)
     model.metrics = _metrics(validation)
-    context.log.info(f"ALS validation NDCG@10 {model.metrics['ndcg@10']:.4f} on {model.device}")
-    return dg.Output(model, metadata=_model_metadata(model))
+    context.log.info(
+        f"ALS validation NDCG@10 {model.metrics['ndcg@10']:.4f} over {validation['users']:,} "
+        f"users on {model.device}"
+    )
+    return dg.Output(
+        model, metadata={**_model_metadata(model), "validation_users": validation["users"]}
+    )
 
 
 class TuningConfig(dg.Config):
@@ -81,7 +111,7 @@ class TuningConfig(dg.Config):
     )
     seed: int = Field(default=42, description="Seed of the validation split and the models.")
     nightly_max_ratings: int = Field(
-        default=5_000_000,
+        default=NIGHTLY_MAX_RATINGS,
         description="Above this many ratings, a run of any job but `tuning` keeps the last "
         "tuning's table (the weekly `tuning` job, schedule weekly_model_tuning, retunes), so "
         "the nightly run does not search models over 25M ratings; 0: tune in every run.",
@@ -105,15 +135,10 @@ def model_tuning(
     """Every configuration tried or skipped, with validation metrics on the protocol's split."""
     if (reused := previous_output(context, home)) is not None:
         return reused
-    large = config.nightly_max_ratings and ratings.height > config.nightly_max_ratings
-    if large and context.job_name != TUNING_JOB and (kept := last_output(context, home)):
-        output, source_run = kept
-        context.log.info(
-            f"model_tuning: {ratings.height:,} ratings > nightly_max_ratings "
-            f"{config.nightly_max_ratings:,}: keeping the tuning of run {source_run} "
-            f"(the `{TUNING_JOB}` job retunes)"
-        )
-        return output
+    if (
+        kept := _kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
+    ) is not None:
+        return kept
     table = tune(
         ratings,
         models=config.models,
@@ -189,6 +214,25 @@ def recommender_model(
         f"{model.metrics['ndcg@10']:.4f}, trained in {model.train_seconds:.2f}s"
     )
     return dg.Output(model, metadata=_model_metadata(model))
+
+
+def _kept_at_scale(
+    context: dg.AssetExecutionContext, home: CineHome, n_ratings: int, limit: int
+) -> dg.Output | None:
+    """Above ``limit`` ratings, outside the ``tuning`` job: the asset's last output (logged
+    with the run it came from), or None when it has none yet or the limit is 0."""
+    if not limit or n_ratings <= limit or context.job_name == TUNING_JOB:
+        return None
+    kept = last_output(context, home)
+    if kept is None:
+        return None
+    output, source_run = kept
+    name = context.asset_key.to_user_string()
+    context.log.info(
+        f"{name}: {n_ratings:,} ratings > nightly_max_ratings {limit:,}: keeping the output "
+        f"of run {source_run} (the `{TUNING_JOB}` job recomputes it)"
+    )
+    return output
 
 
 def _markdown(table: pl.DataFrame) -> str:

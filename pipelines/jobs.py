@@ -30,9 +30,10 @@ evaluation_job = dg.define_asset_job(
 
 tuning_job = dg.define_asset_job(
     TUNING_JOB,
-    selection=dg.AssetSelection.assets("model_tuning"),
-    description="The model search alone, on the last ingested ratings, whatever their size; "
-    "above TuningConfig.nightly_max_ratings the nightly run keeps what this job found.",
+    selection=dg.AssetSelection.assets("model_tuning", "als_model"),
+    description="The model search and the ALS baseline, on the last ingested ratings, "
+    "whatever their size; above their nightly_max_ratings the nightly run keeps what this "
+    "job found.",
 )
 
 ingest_job = dg.define_asset_job(

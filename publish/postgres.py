@@ -318,7 +318,7 @@ class Publisher:
 
         The primary key and unique constraints are dropped before the COPY and added back
         after it: each index is then built once from sorted rows instead of being updated
-        row by row (3x the bare COPY at 4M rows, measured in docs/scale_benchmark.md). A
+        row by row (16M rows: 89.5 s against 127.7 s; docs/scale_benchmark.md). A
         duplicate fails the ``ADD CONSTRAINT`` with the key that repeats, and the half-loaded
         schema is dropped as for any other failure. Slices bound the CSV held in memory.
         """

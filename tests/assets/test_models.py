@@ -108,9 +108,78 @@ def test_above_nightly_max_ratings_only_the_tuning_job_searches(sample, tmp_path
     # Above the limit, a run whose search would differ (here its config; at night, new ratings)
     # keeps that search instead of redoing it.
     second, reused, logs = run("cine", 10, "bb")
-    assert reused.value == first and "keeping the tuning of run" in logs
+    assert (
+        reused.value == first and "model_tuning: " in logs and "keeping the output of run" in logs
+    )
     # The weekly tuning job searches whatever the size; a limit of 0 tunes in every run.
     _, reused, _ = run(models.TUNING_JOB, 10, "ccc")
     assert reused is None
     _, reused, _ = run("cine", 0, "dddd")
     assert reused is None
+
+
+@pytest.mark.parametrize("validation_users", [25, None])
+def test_als_baseline_is_validated_on_a_seeded_user_sample(
+    sample, tmp_path: Path, validation_users
+) -> None:
+    from assets.features import user_item_matrix
+    from ml.recsys.evaluation import make_split
+
+    home = CineHome(path=str(tmp_path / "home"))
+    config = {"factors": 8, "iterations": 2, "validation_users": validation_users}
+    result = dg.materialize(
+        [sample, user_item_matrix, models.als_model],
+        resources={"home": home, "io_manager": CineIOManager(home=home)},
+        run_config={"ops": {"als_model": {"config": config}}},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    meta = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    ratings = result.output_for_node("release", "ratings")
+    with_test_rows = (
+        make_split(ratings, "stratified", seed=42).test.matrix.getnnz(axis=1) > 0
+    ).sum()
+    assert with_test_rows > 25
+    expected = 25 if validation_users else with_test_rows
+    assert meta["als_model"]["validation_users"].value == expected
+    # Only the validation lists are sampled: the model is trained on every user.
+    model = result.output_for_node("als_model")
+    assert model.user_factors.shape[0] == meta["user_item_matrix"]["users"].value
+
+
+def test_above_nightly_max_ratings_the_als_baseline_is_kept_outside_the_tuning_job(
+    sample, tmp_path: Path
+) -> None:
+    from assets.features import user_item_matrix
+
+    home = CineHome(path=str(tmp_path / "home"))
+    defs = dg.Definitions(
+        assets=[sample, user_item_matrix, models.als_model],
+        jobs=[
+            dg.define_asset_job("cine", selection=dg.AssetSelection.all()),
+            dg.define_asset_job(models.TUNING_JOB, selection=dg.AssetSelection.all()),
+        ],
+        resources={"home": home, "io_manager": CineIOManager(home=home)},
+    )
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run(name: str, limit: int, factors: int):
+        config = {"factors": factors, "iterations": 1, "nightly_max_ratings": limit}
+        defs.resolve_job_def(name).execute_in_process(
+            instance=instance, run_config={"ops": {"als_model": {"config": config}}}
+        )
+        event = instance.get_latest_materialization_event(dg.AssetKey("als_model"))
+        reused = event.asset_materialization.metadata.get("reused_from_run")
+        return event.run_id, reused and reused.value
+
+    first, reused = run("cine", 10, 4)
+    assert reused is None
+    # A changed baseline above the limit: the nightly run keeps the last one.
+    _, reused = run("cine", 10, 6)
+    assert reused == first
+    # The tuning job refits it, and so does every run with a limit of 0.
+    assert run(models.TUNING_JOB, 10, 6)[1] is None
+    assert run("cine", 0, 8)[1] is None

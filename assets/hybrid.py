@@ -6,7 +6,7 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome
-from assets.reuse import previous_output, source_version
+from assets.reuse import NIGHTLY_MAX_RATINGS, kept_at_scale, previous_output, source_version
 from ml.content.embeddings import ContentEmbeddings, decay_matrix, user_profiles
 from ml.hybrid.ablation import SINGLE_MODELS, run_ablation
 from ml.hybrid.explain import explain, with_review_clause
@@ -49,6 +49,13 @@ class HybridConfig(dg.Config):
         default=0.0, description="NDCG@10 the hybrid must gain on validation to be published."
     )
     seed: int = Field(default=42, description="Seed of the validation splits and the models.")
+    nightly_max_ratings: int = Field(
+        default=NIGHTLY_MAX_RATINGS,
+        description="Above this many ratings, a run of any job but `tuning` keeps the last "
+        "ranker (learning it fits the selected model twice on nested splits; the weekly "
+        "`tuning` job relearns it; its weights apply to the nightly models' features); 0: "
+        "learn it in every run.",
+    )
 
 
 class HybridListConfig(dg.Config):
@@ -92,6 +99,10 @@ def hybrid_ranker(
     """Re-ranker learned on a validation split, gated against the single model on another."""
     if (reused := previous_output(context, home)) is not None:
         return reused
+    if (
+        kept := kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
+    ) is not None:
+        return kept
     params = HybridParams(
         config.n_cf,
         config.n_content,
@@ -114,6 +125,8 @@ def hybrid_ranker(
     )
     v = ranker.validation
     context.log.info(f"hybrid gate: {v['decision']}; weights {ranker.weights()}")
+    if "extra_models_left_out" in v:
+        context.log.info(f"hybrid features: left out {v['extra_models_left_out']}")
     return dg.Output(
         ranker,
         metadata={

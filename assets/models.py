@@ -8,7 +8,12 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome
-from assets.reuse import last_output, previous_output, source_version
+from assets.reuse import (
+    NIGHTLY_MAX_RATINGS,
+    kept_at_scale,
+    previous_output,
+    source_version,
+)
 from ml import device
 from ml.recsys.evaluation import (
     CANDIDATES,
@@ -22,11 +27,6 @@ from ml.recsys.interactions import Interactions
 from ml.recsys.models import build
 from ml.recsys.models.als import AlsModel, AlsParams
 from ml.recsys.models.base import Recommender
-
-#: The job that searches models and fits the ALS baseline whatever the data's size
-#: (``pipelines.jobs``); above ``NIGHTLY_MAX_RATINGS`` the other jobs keep what it found.
-TUNING_JOB = "tuning"
-NIGHTLY_MAX_RATINGS = 5_000_000
 
 #: Code version of these assets: their source and the ml modules they import.
 CODE = source_version(__name__)
@@ -66,7 +66,7 @@ def als_model(
     if (reused := previous_output(context, home)) is not None:
         return reused
     if (
-        kept := _kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
+        kept := kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
     ) is not None:
         return kept
     params = AlsParams(config.factors, config.regularization, config.alpha, config.iterations)
@@ -136,7 +136,7 @@ def model_tuning(
     if (reused := previous_output(context, home)) is not None:
         return reused
     if (
-        kept := _kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
+        kept := kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
     ) is not None:
         return kept
     table = tune(
@@ -214,25 +214,6 @@ def recommender_model(
         f"{model.metrics['ndcg@10']:.4f}, trained in {model.train_seconds:.2f}s"
     )
     return dg.Output(model, metadata=_model_metadata(model))
-
-
-def _kept_at_scale(
-    context: dg.AssetExecutionContext, home: CineHome, n_ratings: int, limit: int
-) -> dg.Output | None:
-    """Above ``limit`` ratings, outside the ``tuning`` job: the asset's last output (logged
-    with the run it came from), or None when it has none yet or the limit is 0."""
-    if not limit or n_ratings <= limit or context.job_name == TUNING_JOB:
-        return None
-    kept = last_output(context, home)
-    if kept is None:
-        return None
-    output, source_run = kept
-    name = context.asset_key.to_user_string()
-    context.log.info(
-        f"{name}: {n_ratings:,} ratings > nightly_max_ratings {limit:,}: keeping the output "
-        f"of run {source_run} (the `{TUNING_JOB}` job recomputes it)"
-    )
-    return output
 
 
 def _markdown(table: pl.DataFrame) -> str:

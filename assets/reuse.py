@@ -208,3 +208,31 @@ def last_output(context: dg.AssetExecutionContext, home: CineHome) -> tuple[dg.O
     if storage.stored_path(home, "__".join(key.path)) is None:
         return None
     return _stored_output(context, home, key)
+
+
+#: The job that searches models, fits the ALS baseline and learns the hybrid re-ranker
+#: whatever the data's size (``pipelines.jobs``, weekly); above ``NIGHTLY_MAX_RATINGS`` the
+#: other jobs keep what it found (:func:`kept_at_scale`).
+TUNING_JOB = "tuning"
+NIGHTLY_MAX_RATINGS = 5_000_000
+
+
+def kept_at_scale(
+    context: dg.AssetExecutionContext, home: CineHome, n_ratings: int, limit: int
+) -> dg.Output | None:
+    """Above ``limit`` ratings, outside the ``TUNING_JOB`` job: the asset's last output
+    (:func:`last_output`, logged with the run it came from), or None when it has none yet or
+    the limit is 0. For what the weekly job refreshes at scale: the model search, the ALS
+    baseline and the hybrid re-ranker's weights."""
+    if not limit or n_ratings <= limit or context.job_name == TUNING_JOB:
+        return None
+    kept = last_output(context, home)
+    if kept is None:
+        return None
+    output, source_run = kept
+    name = context.asset_key.to_user_string()
+    context.log.info(
+        f"{name}: {n_ratings:,} ratings > nightly_max_ratings {limit:,}: keeping the output "
+        f"of run {source_run} (the `{TUNING_JOB}` job recomputes it)"
+    )
+    return output

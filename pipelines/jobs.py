@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.models import TUNING_JOB
+from assets.reuse import TUNING_JOB
 
 MAIN_JOB = "cine"
 INGEST_JOB = "ingest_and_check"
@@ -30,10 +30,12 @@ evaluation_job = dg.define_asset_job(
 
 tuning_job = dg.define_asset_job(
     TUNING_JOB,
-    selection=dg.AssetSelection.assets("model_tuning", "als_model"),
-    description="The model search and the ALS baseline, on the last ingested ratings, "
-    "whatever their size; above their nightly_max_ratings the nightly run keeps what this "
-    "job found.",
+    selection=dg.AssetSelection.assets(
+        "model_tuning", "model_selection", "als_model", "hybrid_ranker"
+    ),
+    description="The model search, the ALS baseline and the hybrid re-ranker, on the last "
+    "ingested ratings, whatever their size; above their nightly_max_ratings the nightly run "
+    "keeps what this job found.",
 )
 
 ingest_job = dg.define_asset_job(

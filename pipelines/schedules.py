@@ -21,8 +21,9 @@ SCHEDULES = (
     ("weekly_ranking_ablation", evaluation_job, "weekly",
      "The hybrid ablation (single models, blend, hybrid, hybrid + MMR; both protocols)."),
     ("weekly_model_tuning", tuning_job, "weekly",
-     "The model search and the ALS baseline on the last ratings: what the nightly run "
-     "uses above nightly_max_ratings (below it, every nightly run computes both)."),
+     "The model search, the ALS baseline and the hybrid re-ranker on the last ratings: "
+     "what the nightly run uses above nightly_max_ratings (below it, every nightly run "
+     "computes them)."),
     ("weekly_sentiment_cv", sentiment_cv_job, "weekly",
      "5-fold CV of every sentiment model: the model card (about 70 min)."),
 )  # fmt: skip

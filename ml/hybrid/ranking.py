@@ -35,6 +35,7 @@ from ml.hybrid.gate import HYBRID, decide
 from ml.hybrid.ltr import learn, ndcg_at_k, pad_groups, per_user_ndcg
 from ml.recsys.evaluation import make_split
 from ml.recsys.models import build
+from ml.recsys.search_spaces import MAX_DENSE_ITEMS, SQUARE_MEMORY
 
 __all__ = [
     "BASE_FEATURES",
@@ -190,8 +191,17 @@ def fit_hybrid(
     (``ml.hybrid.gate``). The decision slice is seen by nothing before the gate, and the
     weights served are the ones it judged.
     """
-    # The selected model is column 0 already; its twin as an extra would add only cost.
-    params = replace(params, extra_models=tuple(m for m in params.extra_models if m != base_model))
+    # The selected model is column 0 already; its twin as an extra would add only cost. Models
+    # whose memory grows with items² are left out above MAX_DENSE_ITEMS, as tuning leaves
+    # them out: the ranker's features are fixed here, for learning, gating and serving alike.
+    n_items = ratings["item_id"].n_unique()
+    too_large = [m for m in params.extra_models if m in SQUARE_MEMORY and n_items > MAX_DENSE_ITEMS]
+    params = replace(
+        params,
+        extra_models=tuple(
+            m for m in params.extra_models if m != base_model and m not in too_large
+        ),
+    )
     # Seeds away from model_tuning's (seed, seed + 1, ...): the slice that chose the single
     # model's parameters would flatter it here.
     split_args = {"movies": movies, "test_fraction": params.validation_fraction}
@@ -227,6 +237,11 @@ def fit_hybrid(
         "published": decision.published,
         "decision": decision.sentence(),
     }
+    if too_large:
+        validation["extra_models_left_out"] = (
+            f"{', '.join(too_large)}: {n_items:,} items > {MAX_DENSE_ITEMS:,} "
+            "(memory grows with items²)"
+        )
     return HybridRanker(
         learned.coef,
         learned.intercept,

@@ -11,6 +11,7 @@ import pytest
 
 from assets import models
 from assets.resources import CineHome
+from assets.reuse import TUNING_JOB
 from ml.data.readers import load_movielens
 from pipelines.io_managers import CineIOManager
 
@@ -83,9 +84,7 @@ def test_above_nightly_max_ratings_only_the_tuning_job_searches(sample, tmp_path
         assets=[sample, models.model_tuning],
         jobs=[
             dg.define_asset_job("cine", selection=dg.AssetSelection.all()),
-            dg.define_asset_job(
-                models.TUNING_JOB, selection=dg.AssetSelection.assets("model_tuning")
-            ),
+            dg.define_asset_job(TUNING_JOB, selection=dg.AssetSelection.assets("model_tuning")),
         ],
         resources=resources,
     )
@@ -112,7 +111,7 @@ def test_above_nightly_max_ratings_only_the_tuning_job_searches(sample, tmp_path
         reused.value == first and "model_tuning: " in logs and "keeping the output of run" in logs
     )
     # The weekly tuning job searches whatever the size; a limit of 0 tunes in every run.
-    _, reused, _ = run(models.TUNING_JOB, 10, "ccc")
+    _, reused, _ = run(TUNING_JOB, 10, "ccc")
     assert reused is None
     _, reused, _ = run("cine", 0, "dddd")
     assert reused is None
@@ -160,7 +159,7 @@ def test_above_nightly_max_ratings_the_als_baseline_is_kept_outside_the_tuning_j
         assets=[sample, user_item_matrix, models.als_model],
         jobs=[
             dg.define_asset_job("cine", selection=dg.AssetSelection.all()),
-            dg.define_asset_job(models.TUNING_JOB, selection=dg.AssetSelection.all()),
+            dg.define_asset_job(TUNING_JOB, selection=dg.AssetSelection.all()),
         ],
         resources={"home": home, "io_manager": CineIOManager(home=home)},
     )
@@ -181,5 +180,5 @@ def test_above_nightly_max_ratings_the_als_baseline_is_kept_outside_the_tuning_j
     _, reused = run("cine", 10, 6)
     assert reused == first
     # The tuning job refits it, and so does every run with a limit of 0.
-    assert run(models.TUNING_JOB, 10, 6)[1] is None
+    assert run(TUNING_JOB, 10, 6)[1] is None
     assert run("cine", 0, 8)[1] is None

@@ -91,3 +91,21 @@ def test_the_temporal_gate_holds_out_each_users_last_and_second_to_last_rating(s
     # One held-out item per user: the last for the gate, the one before it for the weights.
     assert v["decision_users"] == int((counts > 1).sum())
     assert v["learning_users"] == int((counts > 2).sum())
+
+
+def test_items_squared_extras_are_left_out_above_the_dense_limit(sample, monkeypatch) -> None:
+    from ml.hybrid import ranking
+
+    ids = sample.movies["item_id"].to_numpy()
+    n_items = sample.ratings["item_id"].n_unique()
+    # The limit the tuning uses, set below this sample's catalogue: a 59k-item catalogue here.
+    monkeypatch.setattr(ranking, "MAX_DENSE_ITEMS", n_items - 1)
+    params = HybridParams(extra_models=("als", "itemknn", "rp3beta"))
+    ranker = fit_hybrid(
+        sample.ratings, "popularity", {}, noise_embeddings(ids), sample.movies, params=params
+    )
+    assert ranker.params.extra_models == ("als",)
+    assert ranker.features[-1] == "cf_als" and "cf_itemknn" not in ranker.features
+    assert ranker.validation["extra_models_left_out"] == (
+        f"itemknn, rp3beta: {n_items:,} items > {n_items - 1:,} (memory grows with items²)"
+    )

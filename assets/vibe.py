@@ -339,6 +339,11 @@ def vibe_index(
         # The head maps into one encoder's space; it travels with the index only for that one.
         head=text_image_head if text_image_head.encoder == encoder_name else None,
     )
+    if info["frames_not_in_catalogue"]:
+        context.log.warning(
+            f"vibe_index: {info['frames_not_in_catalogue']} frames of movie(s) "
+            f"{info['movies_not_in_catalogue']} left out: not in the catalogue"
+        )
     info["image_encoder"] = encoder_name
     # CLIP text queries are compared with the frame vectors only when CLIP made them.
     clip_made_them = is_clip(encoder_name)
@@ -351,6 +356,7 @@ def vibe_index(
             "frames": info["frames"],
             "movies": info["movies"],
             "movies_with_frames": info["movies_with_frames"],
+            "frames_not_in_catalogue": info["frames_not_in_catalogue"],
             "image_encoder": encoder_name,
             "vector_dim": info["clip_dim"],
             "label_bridge": info["label_probs"],

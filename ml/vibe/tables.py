@@ -155,12 +155,19 @@ def build_index(
         and embeddings["probs"].null_count() == 0
     )
     columns = ["frame_id", "vector", "tags", "encoder"] + (["probs"] if with_probs else [])
+    # Frames of a movie the catalogue does not have (a trailer configured for a title that
+    # left the release) are not indexed: search could not name the movie, and apps could not
+    # join it. They are counted in the result (``frames_not_in_catalogue``).
     frame_rows = (
         frames.select("frame_id", "movie_id", "timestamp", "kind", "thumbnail")
         .join(analytics.drop("movie_id"), on="frame_id")
         .join(embeddings.select(columns), on="frame_id")
-        .join(meta, on="movie_id", how="left")
     )
+    unknown = frame_rows.join(meta, on="movie_id", how="anti")
+    frame_rows = frame_rows.join(meta, on="movie_id", how="inner")
+    known = meta.select("movie_id")
+    analytics = analytics.join(known, on="movie_id", how="semi")
+    embeddings = embeddings.join(known, on="movie_id", how="semi")
     frame_table = frame_rows.drop("vector", "probs", strict=False).to_arrow()
     vector_columns = ["vector"] + (["probs"] if with_probs else [])
     for column in vector_columns:
@@ -218,6 +225,8 @@ def build_index(
         "frames": frame_table.num_rows,
         "movies": movie_table.num_rows,
         "movies_with_frames": int(movie_rows["has_trailer"].sum()),
+        "frames_not_in_catalogue": unknown.height,
+        "movies_not_in_catalogue": sorted(unknown["movie_id"].unique().to_list()),
         "clip_dim": dim,
         "label_probs": with_probs,
         "text_image_head": head is not None,

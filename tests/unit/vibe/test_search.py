@@ -155,3 +155,38 @@ def test_a_head_of_another_space_is_not_used(photo_index):
     # The random-vector index: its frames have no CNN encoder, so the head would not fit.
     searcher = VibeSearcher(photo_index[0], head=trained_head())
     assert searcher.head is None and searcher.bridge is None
+
+
+def test_frames_of_a_movie_outside_the_catalogue_are_left_out(tmp_path):
+    """A trailer configured for a title the release no longer has: its frames are counted,
+    not indexed, so a query that matches them best still returns catalogue movies only."""
+    import skimage.data
+
+    frames, analytics, vectors = [], [], []
+    for movie, name in ((1, "camera"), (99, "coffee"), (99, "chelsea")):
+        image = getattr(skimage.data, name)()
+        image = np.stack([image] * 3, -1) if image.ndim == 2 else image[..., :3]
+        fid = f"{movie}_{name}"
+        frames.append((fid, movie, 0, 1.0, "uniform", f"/thumbs/{name}.jpg"))
+        analytics.append(stats_row(analyse(image), frame_id=fid, movie_id=movie))
+        vectors.append(np.eye(8, dtype=np.float32)[len(vectors)])
+    frames = pl.DataFrame(
+        frames,
+        orient="row",
+        schema=["frame_id", "movie_id", "frame_index", "timestamp", "kind", "thumbnail"],
+    )
+    embeddings = pl.DataFrame(
+        {
+            "frame_id": frames["frame_id"],
+            "movie_id": frames["movie_id"],
+            "vector": [v.tolist() for v in vectors],
+            "tags": [[]] * frames.height,
+        },
+        schema_overrides={"vector": pl.List(pl.Float32), "tags": pl.List(pl.String)},
+    )
+    info = build_index(tmp_path, frames, pl.DataFrame(analytics), embeddings, MOVIES)
+    assert (info["frames"], info["frames_not_in_catalogue"]) == (1, 2)
+    assert info["movies_not_in_catalogue"] == [99]
+    # The coffee frames are the warm-brown match; their movie is not served, nor a KeyError.
+    found = VibeSearcher(tmp_path).search("warm brown coffee tones", k=4)
+    assert found and all(r.movie_id in MOVIES["item_id"].to_list() for r in found)

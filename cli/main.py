@@ -287,8 +287,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
-        _print_outcome(summary, 0.0)
+        _print_outcome(summary, _wall_seconds(summary))
     return 0 if summary["published"] else 1
+
+
+def _wall_seconds(summary: dict) -> float:
+    """From the first run's start (the ingest gate's, when there was one) to the end."""
+    from datetime import datetime
+
+    if not summary.get("started_at") or not summary.get("finished_at"):
+        return 0.0
+    started, finished = (datetime.fromisoformat(summary[k]) for k in ("started_at", "finished_at"))
+    return max(0.0, (finished - started).total_seconds())
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:

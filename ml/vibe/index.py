@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -106,12 +106,16 @@ def write_table(
     ann_min_rows: int = ANN_MIN_ROWS,
     scalar_columns: Sequence[str] = (),
     sub_vector_dim: int = 8,
+    searched_rows: Mapping[str, int] | None = None,
 ) -> list[IndexPlan]:
     """Replace table ``name`` with ``data`` and index its vector columns; one plan per column.
 
     ``data`` may be one Arrow table or a stream of record batches (with ``schema``), so a
     million-row table never has to sit in memory twice. ``scalar_columns`` get a BTree index
     when the table is large enough for ANN, so metadata prefilters stay cheap too.
+    ``searched_rows`` gives, per column, how many rows its searches can return when a
+    prefilter always narrows them (the movies with a trailer, whose frame vectors the rest
+    lack): the index is planned for that many rows, not for the table's.
     """
     db = connect(db_path)
     table = db.create_table(name, data=data, schema=schema, mode="overwrite")
@@ -119,8 +123,9 @@ def write_table(
     plans = []
     for column in vector_columns:
         dim = table.schema.field(column).type.list_size
+        searched = (searched_rows or {}).get(column, rows)
         plan = plan_index(
-            rows, dim, column, ann_min_rows=ann_min_rows, sub_vector_dim=sub_vector_dim
+            searched, dim, column, ann_min_rows=ann_min_rows, sub_vector_dim=sub_vector_dim
         )
         if plan.kind == "IVF_PQ":
             started = time.perf_counter()

@@ -214,6 +214,9 @@ def build_index(
             movie_table,
             vector_columns=("vector", "text_vector"),
             ann_min_rows=ann_min_rows,
+            # Only movies with frames have a frame vector (zeros otherwise; the search
+            # filters on has_trailer): an ANN index over the zeros would cluster nothing.
+            searched_rows={"vector": int(movie_rows["has_trailer"].sum())},
         ),
     }
     if head is not None:

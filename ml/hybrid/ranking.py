@@ -35,7 +35,7 @@ from ml.hybrid.gate import HYBRID, decide
 from ml.hybrid.ltr import learn, ndcg_at_k, pad_groups, per_user_ndcg
 from ml.recsys.evaluation import make_split
 from ml.recsys.models import build
-from ml.recsys.search_spaces import MAX_DENSE_ITEMS, SQUARE_MEMORY
+from ml.recsys.search_spaces import too_large
 
 __all__ = [
     "BASE_FEATURES",
@@ -195,12 +195,10 @@ def fit_hybrid(
     # whose memory grows with items² are left out above MAX_DENSE_ITEMS, as tuning leaves
     # them out: the ranker's features are fixed here, for learning, gating and serving alike.
     n_items = ratings["item_id"].n_unique()
-    too_large = [m for m in params.extra_models if m in SQUARE_MEMORY and n_items > MAX_DENSE_ITEMS]
+    left_out = {m: why for m in params.extra_models if (why := too_large(m, n_items))}
     params = replace(
         params,
-        extra_models=tuple(
-            m for m in params.extra_models if m != base_model and m not in too_large
-        ),
+        extra_models=tuple(m for m in params.extra_models if m != base_model and m not in left_out),
     )
     # Seeds away from model_tuning's (seed, seed + 1, ...): the slice that chose the single
     # model's parameters would flatter it here.
@@ -237,11 +235,8 @@ def fit_hybrid(
         "published": decision.published,
         "decision": decision.sentence(),
     }
-    if too_large:
-        validation["extra_models_left_out"] = (
-            f"{', '.join(too_large)}: {n_items:,} items > {MAX_DENSE_ITEMS:,} "
-            "(memory grows with items²)"
-        )
+    if left_out:
+        validation["extra_models_left_out"] = "; ".join(f"{m}: {w}" for m, w in left_out.items())
     return HybridRanker(
         learned.coef,
         learned.intercept,

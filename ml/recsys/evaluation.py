@@ -24,6 +24,7 @@ from ml.recsys.search_spaces import (  # noqa: F401 - re-exported: callers impor
     SELECTED_DEFAULT,
     SQUARE_MEMORY,
     selected_default,
+    too_large,
 )
 from ml.recsys.split import leave_last_out, stratified_split
 
@@ -361,8 +362,8 @@ def _skip_reason(
     max_items: int,
 ) -> str | None:
     """Why configuration ``index`` of model ``name`` is not started now (None: start it)."""
-    if name in SQUARE_MEMORY and n_items > max_items:
-        return f"{n_items} items > max_items {max_items} (memory grows with items²)"
+    if reason := too_large(name, n_items, max_items):
+        return reason
     if now >= deadline:
         return "time budget spent"
     if index and now >= share_end:

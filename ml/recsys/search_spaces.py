@@ -73,5 +73,15 @@ CANDIDATES: dict[str, list[str]] = {
 #: not tuned, and ``cine recommend`` without ``--model`` falls back to ``LARGE_CATALOGUE``.
 MAX_DENSE_ITEMS = 20_000
 SQUARE_MEMORY = ("ease", "ease_sessions", "itemknn", "rp3beta")
+
+
+def too_large(name: str, n_items: int, max_items: int = MAX_DENSE_ITEMS) -> str | None:
+    """Why model ``name`` is not fitted on ``n_items`` items (its memory grows with items²
+    past ``max_items``), or None when it may be: what tuning and the hybrid's extras skip."""
+    if name in SQUARE_MEMORY and n_items > max_items:
+        return f"{n_items:,} items > max_items {max_items:,} (memory grows with items²)"
+    return None
+
+
 #: The default model above ``MAX_DENSE_ITEMS``: the best candidate left (docs/model_benchmark.md).
 LARGE_CATALOGUE = "als"

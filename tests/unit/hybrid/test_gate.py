@@ -95,17 +95,19 @@ def test_the_temporal_gate_holds_out_each_users_last_and_second_to_last_rating(s
 
 def test_items_squared_extras_are_left_out_above_the_dense_limit(sample, monkeypatch) -> None:
     from ml.hybrid import ranking
+    from ml.recsys import search_spaces
 
     ids = sample.movies["item_id"].to_numpy()
     n_items = sample.ratings["item_id"].n_unique()
     # The limit the tuning uses, set below this sample's catalogue: a 59k-item catalogue here.
-    monkeypatch.setattr(ranking, "MAX_DENSE_ITEMS", n_items - 1)
+    monkeypatch.setattr(
+        ranking, "too_large", lambda m, n: search_spaces.too_large(m, n, n_items - 1)
+    )
     params = HybridParams(extra_models=("als", "itemknn", "rp3beta"))
     ranker = fit_hybrid(
         sample.ratings, "popularity", {}, noise_embeddings(ids), sample.movies, params=params
     )
     assert ranker.params.extra_models == ("als",)
     assert ranker.features[-1] == "cf_als" and "cf_itemknn" not in ranker.features
-    assert ranker.validation["extra_models_left_out"] == (
-        f"itemknn, rp3beta: {n_items:,} items > {n_items - 1:,} (memory grows with items²)"
-    )
+    why = f"{n_items:,} items > max_items {n_items - 1:,} (memory grows with items²)"
+    assert ranker.validation["extra_models_left_out"] == f"itemknn: {why}; rp3beta: {why}"

@@ -163,3 +163,59 @@ def test_cli_coldstart(materialized, capsys):
     args = parser.parse_args(["coldstart", "--liked", "Zzqx Nonexistent", "--home", str(home.root)])
     assert args.func(args) == 2
     assert "not in the catalogue" in capsys.readouterr().err
+
+
+def test_above_nightly_max_ratings_the_ranker_is_kept_outside_the_tuning_job(
+    sample_release: Path, tmp_path: Path
+) -> None:
+    from assets.reuse import TUNING_JOB
+    from ml.content.embeddings import embed_items
+
+    data = load_movielens(sample_release)
+
+    @dg.multi_asset(outs={"ratings": dg.AssetOut(), "movies": dg.AssetOut()}, group_name="ingest")
+    def sample():
+        yield dg.Output(data.ratings, output_name="ratings")
+        yield dg.Output(data.movies, output_name="movies")
+
+    @dg.asset(group_name="content")
+    def content_embeddings(movies):
+        texts = [f"{t} {' '.join(g)}" for t, g in movies.select("title", "genres").rows()]
+        return embed_items(movies["item_id"].to_numpy(), texts, backend="tfidf-lsa", dim=16)
+
+    @dg.asset(group_name="sentiment")
+    def movie_sentiment() -> pl.DataFrame:
+        schema = {"movie_id": pl.String, "n_reviews": pl.Int64}
+        return pl.DataFrame(schema={**schema, "sentiment_feature": pl.Float64})
+
+    @dg.asset(group_name="models")
+    def model_selection() -> dict:
+        return {"model": "popularity", "params": {}, "validation": {}}
+
+    home = CineHome(path=str(tmp_path / "home"))
+    everything = dg.AssetSelection.all()
+    defs = dg.Definitions(
+        assets=[sample, content_embeddings, movie_sentiment, model_selection, hybrid.hybrid_ranker],
+        jobs=[
+            dg.define_asset_job("cine", selection=everything),
+            dg.define_asset_job(TUNING_JOB, selection=everything),
+        ],
+        resources={"home": home, "io_manager": CineIOManager(home=home)},
+    )
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run(job: str, limit: int, n_popular: int):
+        config = {"extra_models": [], "n_popular": n_popular, "nightly_max_ratings": limit}
+        defs.resolve_job_def(job).execute_in_process(
+            instance=instance, run_config={"ops": {"hybrid_ranker": {"config": config}}}
+        )
+        event = instance.get_latest_materialization_event(dg.AssetKey("hybrid_ranker"))
+        reused = event.asset_materialization.metadata.get("reused_from_run")
+        return event.run_id, reused and reused.value
+
+    first, reused = run("cine", 10, 30)
+    assert reused is None
+    # Learning the ranker at scale fits the selected model twice: the nightly run keeps it.
+    assert run("cine", 10, 20)[1] == first
+    assert run(TUNING_JOB, 10, 20)[1] is None
+    assert run("cine", 0, 10)[1] is None

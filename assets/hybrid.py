@@ -99,10 +99,16 @@ def hybrid_ranker(
     """Re-ranker learned on a validation split, gated against the single model on another."""
     if (reused := previous_output(context, home)) is not None:
         return reused
-    if (
-        kept := kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
-    ) is not None:
-        return kept
+    kept = kept_at_scale(context, home, ratings.height, config.nightly_max_ratings)
+    if kept is not None:
+        base = (kept.value.base_model, kept.value.base_params)
+        if base == (model_selection["model"], dict(model_selection["params"])):
+            return kept
+        # Its weights were learned over another model's scores: they do not apply.
+        context.log.info(
+            f"hybrid_ranker: the kept ranker was learned over {base[0]} {base[1]}, not the "
+            f"selected {model_selection['model']} {model_selection['params']}: relearning it"
+        )
     params = HybridParams(
         config.n_cf,
         config.n_content,

@@ -188,9 +188,11 @@ def test_above_nightly_max_ratings_the_ranker_is_kept_outside_the_tuning_job(
         schema = {"movie_id": pl.String, "n_reviews": pl.Int64}
         return pl.DataFrame(schema={**schema, "sentiment_feature": pl.Float64})
 
-    @dg.asset(group_name="models")
-    def model_selection() -> dict:
-        return {"model": "popularity", "params": {}, "validation": {}}
+    @dg.asset(group_name="models", config_schema={"model": str})
+    def model_selection(context) -> dict:
+        model = context.op_config["model"]
+        params = {"l2": 100.0} if model == "ease" else {}
+        return {"model": model, "params": params, "validation": {}}
 
     home = CineHome(path=str(tmp_path / "home"))
     everything = dg.AssetSelection.all()
@@ -204,11 +206,10 @@ def test_above_nightly_max_ratings_the_ranker_is_kept_outside_the_tuning_job(
     )
     instance = dg.DagsterInstance.ephemeral()
 
-    def run(job: str, limit: int, n_popular: int):
+    def run(job: str, limit: int, n_popular: int, model: str = "popularity"):
         config = {"extra_models": [], "n_popular": n_popular, "nightly_max_ratings": limit}
-        defs.resolve_job_def(job).execute_in_process(
-            instance=instance, run_config={"ops": {"hybrid_ranker": {"config": config}}}
-        )
+        ops = {"hybrid_ranker": {"config": config}, "model_selection": {"config": {"model": model}}}
+        defs.resolve_job_def(job).execute_in_process(instance=instance, run_config={"ops": ops})
         event = instance.get_latest_materialization_event(dg.AssetKey("hybrid_ranker"))
         reused = event.asset_materialization.metadata.get("reused_from_run")
         return event.run_id, reused and reused.value
@@ -219,3 +220,9 @@ def test_above_nightly_max_ratings_the_ranker_is_kept_outside_the_tuning_job(
     assert run("cine", 10, 20)[1] == first
     assert run(TUNING_JOB, 10, 20)[1] is None
     assert run("cine", 0, 10)[1] is None
+    # A ranker learned over another selected model's scores is relearned, never kept.
+    relearned, reused = run("cine", 10, 20, model="ease")
+    assert reused is None
+    ranker = defs.load_asset_value("hybrid_ranker", instance=instance)
+    assert ranker.base_model == "ease"
+    assert run("cine", 10, 30, model="ease")[1] == relearned

@@ -29,14 +29,21 @@ PUBLISHED = (
 )
 
 
-@pytest.fixture(scope="module")
-def materialized(sample_release: Path, tmp_path_factory):
-    data = load_movielens(sample_release)
+def release_assets(data):
+    """The sample's ratings and movies as the ``movielens`` asset yields them."""
 
     @dg.multi_asset(outs={"ratings": dg.AssetOut(), "movies": dg.AssetOut()}, group_name="ingest")
     def sample():
         yield dg.Output(data.ratings, output_name="ratings")
         yield dg.Output(data.movies, output_name="movies")
+
+    return sample
+
+
+@pytest.fixture(scope="module")
+def materialized(sample_release: Path, tmp_path_factory):
+    data = load_movielens(sample_release)
+    sample = release_assets(data)
 
     @dg.asset(group_name="sentiment")
     def movie_sentiment() -> pl.DataFrame:
@@ -172,11 +179,7 @@ def test_above_nightly_max_ratings_the_ranker_is_kept_outside_the_tuning_job(
     from ml.content.embeddings import embed_items
 
     data = load_movielens(sample_release)
-
-    @dg.multi_asset(outs={"ratings": dg.AssetOut(), "movies": dg.AssetOut()}, group_name="ingest")
-    def sample():
-        yield dg.Output(data.ratings, output_name="ratings")
-        yield dg.Output(data.movies, output_name="movies")
+    sample = release_assets(data)
 
     @dg.asset(group_name="content")
     def content_embeddings(movies):

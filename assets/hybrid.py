@@ -6,7 +6,13 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import CineHome
-from assets.reuse import NIGHTLY_MAX_RATINGS, kept_at_scale, previous_output, source_version
+from assets.reuse import (
+    NIGHTLY_MAX_RATINGS,
+    kept_at_scale,
+    learned_on,
+    previous_output,
+    source_version,
+)
 from ml.content.embeddings import ContentEmbeddings, decay_matrix, user_profiles
 from ml.hybrid.ablation import SINGLE_MODELS, run_ablation
 from ml.hybrid.explain import explain, with_review_clause
@@ -136,6 +142,7 @@ def hybrid_ranker(
     return dg.Output(
         ranker,
         metadata={
+            **learned_on(context),
             "base_model": ranker.base_model,
             "published": ranker.source,
             "decision": v["decision"],

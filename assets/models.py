@@ -11,6 +11,7 @@ from assets.resources import CineHome
 from assets.reuse import (
     NIGHTLY_MAX_RATINGS,
     kept_at_scale,
+    learned_on,
     previous_output,
     source_version,
 )
@@ -80,7 +81,12 @@ def als_model(
         f"users on {model.device}"
     )
     return dg.Output(
-        model, metadata={**_model_metadata(model), "validation_users": validation["users"]}
+        model,
+        metadata={
+            **_model_metadata(model),
+            "validation_users": validation["users"],
+            **learned_on(context),
+        },
     )
 
 
@@ -154,6 +160,7 @@ def model_tuning(
     return dg.Output(
         table,
         metadata={
+            **learned_on(context),
             "dagster/row_count": table.height,
             "protocol": config.protocol,
             "tried": tried.height,

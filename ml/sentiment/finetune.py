@@ -4,13 +4,9 @@ Runs on the GPU when torch sees one (``ml.device``), else on the CPU. Every weig
 encoder is trained with AdamW (linear warm-up and decay), dropout 0.1
 before the head, batches padded only to their longest text (``max_length`` 64 tokens: a
 Rotten Tomatoes sentence averages 27), and the epoch with the best accuracy on a held-out
-validation slice is kept (early stopping). Each epoch offers two candidates to that choice:
-the weights as trained, and an exponential moving average of them over the steps
-(``ema_decay``, with the usual short-window start), which smooths the last steps' noise; the
-validation slice picks between them as it picks the epoch, never the test data. Texts
-longer than one sentence are split into sentences; each is scored and the text gets the mean
-and the mean of its last sentences (review verdicts come at the end), so a long review is
-read to its end, not cut at 64 tokens.
+validation slice is kept (early stopping). Texts longer than one sentence are split into
+sentences; each is scored and the text gets the mean and the mean of its last sentences
+(review verdicts come at the end), so a long review is read to its end, not cut at 64 tokens.
 Training does the same: a long text contributes its last sentences, each with its label.
 """
 
@@ -38,7 +34,6 @@ class FinetuneParams:
     max_length: int = 64
     warmup: float = 0.06
     last_sentences: int = 5
-    ema_decay: float = 0.99  # 0 keeps the trained weights only
 
 
 @dataclass
@@ -131,7 +126,6 @@ def finetune(
     sched = torch.optim.lr_scheduler.LambdaLR(
         optim, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
     )
-    average = _Average(net, params.ema_decay) if params.ema_decay > 0 else None
     best, history = None, []
     for epoch in range(params.epochs):
         net.train()
@@ -143,20 +137,11 @@ def finetune(
             loss.backward()
             optim.step()
             sched.step()
-            if average is not None:
-                average.update(net)
-        entry = {"epoch": epoch + 1}
-        candidates = [("trained", net)] + ([("average", average.net)] if average else [])
-        # The average goes first: on a tie the smoother weights are kept.
-        for name, candidate in reversed(candidates):
-            accuracy = float(((_predict(candidate, val_ids) > 0) == val_y).mean())
-            entry["val_accuracy" if name == "trained" else "average_val_accuracy"] = accuracy
-            if best is None or accuracy > best[0]:
-                state = {k: v.detach().cpu().clone() for k, v in candidate.state_dict().items()}
-                best = (accuracy, state, (epoch, name))
-        history.append(entry)
+        accuracy = float(((_predict(net, val_ids) > 0) == val_y).mean())
+        history.append({"epoch": epoch + 1, "val_accuracy": accuracy})
+        if best is None or accuracy > best[0]:
+            best = (accuracy, {k: v.detach().cpu().clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[1])
-    history[best[2][0]]["kept"] = best[2][1]
     state = {k: v.detach().cpu().numpy().copy() for k, v in net.encoder.state_dict().items()}
     head = net.head
     return Finetuned(
@@ -166,35 +151,6 @@ def finetune(
         params,
         history,
     )
-
-
-def epoch_accuracies(entry: dict) -> str:
-    """One epoch of a fine-tune's history as text: ``0.8012 / 0.8104*`` (trained / averaged
-    weights' validation accuracy, ``*`` after the weights that were kept)."""
-    marks = {name: "*" if entry.get("kept") == name else "" for name in ("trained", "average")}
-    text = f"{entry['val_accuracy']:.4f}{marks['trained']}"
-    if "average_val_accuracy" in entry:
-        text += f" / {entry['average_val_accuracy']:.4f}{marks['average']}"
-    return text
-
-
-class _Average:
-    """An exponential moving average of a network's float weights, in a copy of it.
-
-    The decay starts short, ``min(decay, (1 + t) / (10 + t))`` at step ``t``, so the first
-    steps do not anchor the average to the pretrained weights."""
-
-    def __init__(self, net, decay: float) -> None:
-        self.net, self.decay, self.steps = copy.deepcopy(net).eval(), decay, 0
-
-    def update(self, net) -> None:
-        import torch
-
-        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
-        self.steps += 1
-        with torch.no_grad():
-            for mine, theirs in zip(self.net.parameters(), net.parameters(), strict=True):
-                mine.mul_(d).add_(theirs.detach(), alpha=1.0 - d)
 
 
 def _last_pieces(texts, labels, k: int) -> tuple[list[str], np.ndarray]:

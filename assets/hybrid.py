@@ -55,6 +55,11 @@ class HybridConfig(dg.Config):
         default=0.0, description="NDCG@10 the hybrid must gain on validation to be published."
     )
     seed: int = Field(default=42, description="Seed of the validation splits and the models.")
+    validation_users: int | None = Field(
+        default=10_000,
+        description="Users of each validation split the weights are learned and gated on, a "
+        "seeded sample (each costs a full-catalogue feature tensor); None: all of them.",
+    )
     nightly_max_ratings: int = Field(
         default=NIGHTLY_MAX_RATINGS,
         description="Above this many ratings, a run of any job but `tuning` keeps the last "
@@ -133,6 +138,7 @@ def hybrid_ranker(
         sentiment=movie_sentiment,
         params=params,
         seed=config.seed,
+        validation_users=config.validation_users,
         protocol=config.protocol or model_selection.get("protocol") or "stratified",
     )
     v = ranker.validation

@@ -33,7 +33,7 @@ from ml.hybrid.features import (
 )
 from ml.hybrid.gate import HYBRID, decide
 from ml.hybrid.ltr import learn, ndcg_at_k, pad_groups, per_user_ndcg
-from ml.recsys.evaluation import make_split
+from ml.recsys.evaluation import make_split, sample_users
 from ml.recsys.models import build
 from ml.recsys.search_spaces import too_large
 
@@ -162,23 +162,13 @@ def validation_groups(
     return pad_groups(groups)
 
 
-def held_out_users(test: sp.csr_matrix, limit: int | None, seed: int) -> np.ndarray:
-    """Rows with held-out items in ``test``; above ``limit`` of them, a seeded sample of
-    ``limit`` (sorted). Each of them costs a full-catalogue feature tensor and ranking."""
-    rows = np.flatnonzero(np.diff(test.tocsr().indptr) > 0)
-    if limit is None or len(rows) <= limit:
-        return rows
-    return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
-
-
 def _stage(split, base_model, base_params, emb, movies, sentiment, params, seed, batch, users):
     """Models fitted on ``split``'s training part; padded groups of its held-out users (a
     seeded sample of ``users`` of them, when more)."""
     model = build(base_model, base_params, seed=seed).fit_interactions(split.train)
     items = ItemSide.build(split.train, emb, movies, sentiment)
     ctx = RankingContext.build(model, split.train, split.train_frame, items, params, seed)
-    rows = held_out_users(split.test.matrix, users, seed)
-    return validation_groups(ctx, split.test.matrix, batch, rows)
+    return validation_groups(ctx, split.test.matrix, batch, sample_users(split, users, seed=seed))
 
 
 def fit_hybrid(

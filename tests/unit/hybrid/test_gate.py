@@ -114,16 +114,6 @@ def test_items_squared_extras_are_left_out_above_the_dense_limit(sample, monkeyp
 
 
 def test_the_weights_are_learned_and_gated_on_a_seeded_user_sample(sample) -> None:
-    import scipy.sparse as sp
-
-    from ml.hybrid.ranking import held_out_users
-
-    test = sp.csr_matrix(np.array([[1, 0], [0, 0], [0, 1], [1, 1], [0, 1]]))
-    assert held_out_users(test, None, seed=0).tolist() == [0, 2, 3, 4]
-    picked = held_out_users(test, 2, seed=0)
-    assert len(picked) == 2 and set(picked) <= {0, 2, 3, 4} and list(picked) == sorted(picked)
-    assert (held_out_users(test, 2, seed=0) == picked).all()
-
     params = HybridParams(extra_models=())
     texts = [f"{t} {' '.join(g)}" for t, g in sample.movies.select("title", "genres").rows()]
     emb = embed_items(sample.movies["item_id"].to_numpy(), texts, backend="tfidf-lsa", dim=16)
